@@ -1,0 +1,140 @@
+"""Every path of a practice home, in one place. No other module joins path strings under the home.
+
+```
+<home>/clinicops.toml                       the practice's configuration
+<home>/profiles/*.toml                      CSV mapping profiles (export formats)
+<home>/inbox/<source>/                      files dropped by staff or jobs (bookings, sessions, reviews)
+<home>/landing/<source>/<sha256>.<ext>      raw copies, exactly as they came (owner-only)
+<home>/landing/manifest.jsonl               one line per landed file version: name, sha256, size, run, order
+<home>/lake/<table>/month=YYYY-MM/<sha256>.parquet   accepted rows, per table and local month of the data
+<home>/ops/<table>/<run_id>[-<part>].parquet          run history: runs, run_sources, validation_results,
+                                                      quarantine, rejected_files
+<home>/vault/patient_keys.bin               source patient id -> random patient_key (owner-only, encrypted
+                                            with AES-GCM when CLINICOPS_VAULT_KEY is set)
+<home>/reports/validation/<run_id>.html     the validation report (Data Docs) of each run; latest.html
+<home>/warehouse/clinicops.duckdb           the published warehouse
+<home>/warehouse/.build/                    where the next warehouse is built before it is swapped in
+<home>/work/<run_id>/                       a run's scratch space (read batches awaiting validation)
+<home>/run.lock                             held by the run in progress
+```
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+SOURCES = ("bookings", "sessions", "reviews")
+LAKE_TABLES = ("bookings", "sessions", "reviews", "review_snapshots")
+OPS_TABLES = ("runs", "run_sources", "validation_results", "quarantine", "rejected_files")
+DEFAULT_HOME = Path("~/clinicops").expanduser()
+
+
+def resolve_home(arg: str | os.PathLike | None) -> Path:
+    """--home, else $CLINICOPS_HOME, else ~/clinicops."""
+    if arg:
+        return Path(arg).expanduser().resolve()
+    env = os.environ.get("CLINICOPS_HOME")
+    return Path(env).expanduser().resolve() if env else DEFAULT_HOME
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    # configuration
+    @property
+    def config_file(self) -> Path:
+        return self.root / "clinicops.toml"
+
+    @property
+    def profiles(self) -> Path:
+        return self.root / "profiles"
+
+    # inbox and landing
+    def inbox(self, source: str) -> Path:
+        return self.root / "inbox" / source
+
+    @property
+    def landing(self) -> Path:
+        return self.root / "landing"
+
+    def landed(self, source: str, sha256: str, suffix: str) -> Path:
+        return self.landing / source / f"{sha256}{suffix}"
+
+    @property
+    def manifest(self) -> Path:
+        return self.landing / "manifest.jsonl"
+
+    # lake
+    @property
+    def lake(self) -> Path:
+        return self.root / "lake"
+
+    def lake_table(self, table: str) -> Path:
+        return self.lake / table
+
+    def lake_file(self, table: str, month: str, sha256: str) -> Path:
+        return self.lake / table / f"month={month}" / f"{sha256}.parquet"
+
+    def lake_glob(self, table: str) -> str:
+        return str(self.lake / table / "*" / "*.parquet")
+
+    # ops history
+    @property
+    def ops(self) -> Path:
+        return self.root / "ops"
+
+    def ops_file(self, table: str, run_id: str, part: str = "") -> Path:
+        return self.ops / table / (f"{run_id}-{part}.parquet" if part else f"{run_id}.parquet")
+
+    def ops_glob(self, table: str) -> str:
+        return str(self.ops / table / "*.parquet")
+
+    # privacy
+    @property
+    def vault(self) -> Path:
+        return self.root / "vault" / "patient_keys.bin"
+
+    # reports
+    @property
+    def reports(self) -> Path:
+        return self.root / "reports" / "validation"
+
+    def report(self, run_id: str) -> Path:
+        return self.reports / f"{run_id}.html"
+
+    @property
+    def latest_report(self) -> Path:
+        return self.reports / "latest.html"
+
+    # warehouse
+    @property
+    def warehouse(self) -> Path:
+        return self.root / "warehouse" / "clinicops.duckdb"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "warehouse" / ".build"
+
+    def next_warehouse(self, run_id: str) -> Path:
+        return self.build_dir / f"next-{run_id}.duckdb"
+
+    # runs
+    def work(self, run_id: str) -> Path:
+        return self.root / "work" / run_id
+
+    @property
+    def lock(self) -> Path:
+        return self.root / "run.lock"
+
+    def make_dirs(self) -> None:
+        """Create the folders of a home; private ones owner-only."""
+        for source in SOURCES:
+            self.inbox(source).mkdir(parents=True, exist_ok=True)
+        self.profiles.mkdir(parents=True, exist_ok=True)
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        for private in (self.landing, self.vault.parent, self.root / "work"):
+            private.mkdir(parents=True, exist_ok=True)
+            os.chmod(private, 0o700)
