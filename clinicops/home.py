@@ -125,6 +125,9 @@ class Home:
     def work(self, run_id: str) -> Path:
         return self.root / "work" / run_id
 
+    def work_batch(self, run_id: str, source: str, sha256: str, number: int, table: str) -> Path:
+        return self.work(run_id) / source / f"{sha256}-{number:04d}-{table}.parquet"
+
     @property
     def lock(self) -> Path:
         return self.root / "run.lock"

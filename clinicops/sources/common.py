@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -85,7 +85,7 @@ _OFFSET = re.compile(r"(Z|[+-]\d{2}:?\d{2})$", re.I)
 def local_to_utc(naive: datetime, zone: ZoneInfo) -> datetime:
     """A wall-clock time in `zone` as a UTC instant. In the repeated hour of a DST change the first
     (daylight) reading is taken; a time inside the skipped hour is read with the offset before the change."""
-    return naive.replace(tzinfo=zone, fold=0).astimezone(timezone.utc)
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
 def parse_instant(text: object, zone: ZoneInfo) -> tuple[datetime | None, bool]:
@@ -111,7 +111,7 @@ def parse_instant(text: object, zone: ZoneInfo) -> tuple[datetime | None, bool]:
         return None, False
     if dt.tzinfo is None:
         return local_to_utc(dt, zone), False
-    return dt.astimezone(timezone.utc), False
+    return dt.astimezone(UTC), False
 
 
 def parse_int(text: object) -> int | None:
@@ -194,7 +194,7 @@ def local_date(instant: datetime, zone: ZoneInfo) -> date:
 
 
 def utc(d: datetime) -> datetime:
-    return d.astimezone(timezone.utc)
+    return d.astimezone(UTC)
 
 
 ONE_DAY = timedelta(days=1)

@@ -1,0 +1,128 @@
+"""Landing: raw copies kept exactly as they came, and the manifest of every file version ingested.
+
+A file is identified by its content (sha256): the same bytes under another name, or the same file on a
+re-run, is not ingested twice; a file whose content changed is a new version. Each version gets a global
+ingest order (`seq`): files ingested in the same run count in the order of their names. The manifest is
+an append-only JSON Lines file; a line is written only after the version's lake rows are durable, so a
+run killed half-way leaves the version to be ingested again by the next run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from pathlib import Path
+
+from clinicops.home import Home
+
+CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class InboxFile:
+    source: str
+    name: str
+    path: Path
+    sha256: str
+    size: int
+
+    @property
+    def suffix(self) -> str:
+        return "".join(self.path.suffixes[-1:]).lower()
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    source: str
+    name: str
+    sha256: str
+    size: int
+    seq: int
+    run_id: str
+    ingested_at: str  # ISO 8601 UTC
+
+
+def sha256_of(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as f:
+        while chunk := f.read(CHUNK):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def scan_inbox(home: Home, source: str) -> list[InboxFile]:
+    """The files in inbox/<source>/, in name order (hidden and temporary files ignored)."""
+    folder = home.inbox(source)
+    if not folder.is_dir():
+        return []
+    files = []
+    for path in sorted(folder.iterdir(), key=lambda p: p.name):
+        if not path.is_file() or path.name.startswith((".", "~")) or path.name.endswith((".tmp", ".part")):
+            continue
+        files.append(InboxFile(source, path.name, path, sha256_of(path), path.stat().st_size))
+    return files
+
+
+def land(home: Home, item: InboxFile) -> Path:
+    """Keep the raw copy, owner-only, named by its content; a copy already there is left as it is."""
+    target = home.landed(item.source, item.sha256, item.suffix)
+    if target.exists():
+        return target
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.chmod(home.landing, 0o700)
+    os.chmod(target.parent, 0o700)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    with item.path.open("rb") as src, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
+        shutil.copyfileobj(src, dst, CHUNK)
+        dst.flush()
+        os.fsync(dst.fileno())
+    if sha256_of(tmp) != item.sha256:  # the file changed while we copied it: take it next run
+        tmp.unlink()
+        raise OSError(f"{item.path}: the file changed while it was being landed; it will be taken next run")
+    os.replace(tmp, target)
+    return target
+
+
+class Manifest:
+    """The landing manifest: which file versions are in the lake, in which order."""
+
+    def __init__(self, home: Home):
+        self.path = home.manifest
+        self.entries: dict[str, ManifestEntry] = {}
+        if self.path.exists():
+            with self.path.open(encoding="utf-8") as f:
+                for line in f:
+                    line = line.strip()
+                    if not line:
+                        continue
+                    try:
+                        entry = ManifestEntry(**json.loads(line))
+                    except (ValueError, TypeError):
+                        continue  # a line torn by a crash: its version is simply ingested again
+                    self.entries.setdefault(f"{entry.source}:{entry.sha256}", entry)
+
+    def known(self, source: str, sha256: str) -> ManifestEntry | None:
+        return self.entries.get(f"{source}:{sha256}")
+
+    @property
+    def last_seq(self) -> int:
+        return max((e.seq for e in self.entries.values()), default=0)
+
+    def record(self, entry: ManifestEntry) -> None:
+        """Append one durable line (after the version's lake rows are written)."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        try:
+            os.write(fd, (json.dumps(asdict(entry)) + "\n").encode("utf-8"))
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        self.entries.setdefault(f"{entry.source}:{entry.sha256}", entry)
+
+
+def now_iso(moment: datetime) -> str:
+    return moment.isoformat()
