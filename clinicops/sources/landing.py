@@ -115,9 +115,14 @@ class Manifest:
     def record(self, entry: ManifestEntry) -> None:
         """Append one durable line (after the version's lake rows are written)."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
+        torn = False
+        if self.path.exists() and self.path.stat().st_size:
+            with self.path.open("rb") as f:
+                f.seek(-1, os.SEEK_END)
+                torn = f.read(1) != b"\n"
         fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         try:
-            os.write(fd, (json.dumps(asdict(entry)) + "\n").encode("utf-8"))
+            os.write(fd, (("\n" if torn else "") + json.dumps(asdict(entry)) + "\n").encode("utf-8"))
             os.fsync(fd)
         finally:
             os.close(fd)
