@@ -1,0 +1,477 @@
+"""Apply a source's Great Expectations suite to one batch: accepted rows go on, failed rows go to quarantine.
+
+The suites are data (`suites/<source>.toml`, one section per lake table); `load_suite` turns a section into
+typed `Rule`s, resolving value sets that name the configuration. A `Validator` holds one ephemeral GX context
+for a run, with one pandas data asset and one expectation suite per lake table, and reuses them for every
+batch. Each batch is judged by real GX (pandas engine, `result_format="COMPLETE"`): the
+`unexpected_index_list` of each expectation names the failing rows (the frame keeps the batch's 0-based row
+positions as its index), and those rows are set aside under the first rule they broke, in suite order.
+
+Every expectation is row-level (column map, column pair map, multicolumn map), so a wrong value sets its row
+aside and never fails the whole file; a file whose layout is wrong never gets here (the readers reject it).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import tomllib
+import warnings
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from clinicops import config as config_module
+from clinicops.config import Config
+from clinicops.sources.common import RAW_VALUES
+from clinicops.sources.schemas import LAKE, SOURCE_OF
+
+SECTIONS = ("columns", "values", "cross_column")
+SUITES_PACKAGE = "clinicops.expectations.suites"
+_ENTRY_KEYS = {"rule", "expectation", "column", "column_A", "column_B", "kwargs", "when", "message"}
+_WHEN_OPERATORS = ("equals", "not_equals", "in", "not_in")
+# settings a suite entry may not give: quarantine needs every failing row of every rule, one condition syntax
+_FORBIDDEN_KWARGS = {"row_condition", "condition_parser", "mostly", "meta", "result_format", "catch_exceptions",
+                     "column", "column_A", "column_B", "column_list"}
+_RESULT_FORMAT = {"result_format": "COMPLETE", "partial_unexpected_count": 0}
+_GX_TZ_VALUES_WARNING = "Series.values returning an ndarray that drops timezone"
+
+
+class SuiteError(ValueError):
+    """A suite file cannot be used; the message names the file, the table and the entry."""
+
+
+class ValidationFailed(RuntimeError):
+    """GX could not evaluate an expectation (a bug or a suite/batch mismatch): no row is accepted on a guess."""
+
+
+@dataclass(frozen=True)
+class When:
+    """The rows a rule applies to: `column` compared with `value` by `operator` (equals, not_equals, in, not_in).
+    A NULL in `column` never equals a value nor is in a list, so it is kept by not_equals and not_in: the rule
+    `start_at` present `when status not_in [proposed, waitlist]` judges a row whose status is unknown."""
+
+    column: str
+    operator: str
+    value: Any
+
+    def describe(self) -> str:
+        words = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is not one of"}
+        return f"{self.column} {words[self.operator]} {self.value!r}"
+
+    def to_condition(self) -> Any:
+        """The GX row condition. NULL is spelled out (pandas compares a missing value differently for text
+        and for booleans), so the meaning above holds whatever the column's type."""
+        _gx()
+        from great_expectations.expectations.row_conditions import Column
+
+        col = Column(self.column)
+        if self.operator == "equals":
+            return (col == self.value) & col.is_not_null()
+        if self.operator == "in":
+            return col.is_in(self.value) & col.is_not_null()
+        if self.operator == "not_equals":
+            return (col != self.value) | col.is_null()
+        return col.is_not_in(self.value) | col.is_null()
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One entry of a suite file: the quarantine rule, the GX expectation that checks it, and its settings."""
+
+    table: str
+    section: str  # columns, values, cross_column
+    position: int  # order in the suite: the first failing rule is the one a row is quarantined under
+    rule: str
+    expectation: str  # GX expectation type, e.g. expect_column_values_to_not_be_null
+    message: str
+    column: str | None = None
+    column_a: str | None = None
+    column_b: str | None = None
+    kwargs: Mapping[str, Any] = field(default_factory=dict)  # value sets already resolved from the config
+    when: When | None = None
+
+    @property
+    def column_name(self) -> str:
+        """The column named in quarantine and results rows ("column_A,column_B" for a pair rule)."""
+        if self.column is not None:
+            return self.column
+        return f"{self.column_a},{self.column_b}"
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """Every column the rule reads, its condition's included."""
+        cols = [c for c in (self.column, self.column_a, self.column_b) if c is not None]
+        if self.when is not None:
+            cols.append(self.when.column)
+        return tuple(cols)
+
+    def to_expectation(self) -> Any:
+        """The GX expectation object (a `great_expectations.expectations.Expectation`), its rule in `meta`."""
+        _gx()
+        from great_expectations.expectations.registry import get_expectation_impl
+
+        cls = get_expectation_impl(self.expectation)
+        args: dict[str, Any] = dict(self.kwargs)
+        if self.column is not None:
+            args["column"] = self.column
+        else:
+            args["column_A"], args["column_B"] = self.column_a, self.column_b
+        if self.when is not None:
+            args["row_condition"] = self.when.to_condition()
+        args["meta"] = {"rule": self.rule, "position": self.position}
+        return cls(**args)
+
+
+@dataclass
+class ValidationOutcome:
+    accepted: pa.Table  # rows that passed every rule, schema = schemas.LAKE[table] (no _raw_values)
+    quarantine: list[dict]  # one per failed row, keys = OPS["quarantine"] fields
+    results: list[dict]  # one per expectation, keys = OPS["validation_results"] fields
+
+
+# ---- suites as data ----------------------------------------------------------------------------------
+
+
+def suite_file(table: str) -> str:
+    """The suite file that holds a lake table's section: the file of the table's source."""
+    if table not in LAKE:
+        raise SuiteError(f"{table!r} is not a lake table ({', '.join(LAKE)})")
+    return f"{SOURCE_OF[table]}.toml"
+
+
+def load_suite(table: str, config: Config) -> list[Rule]:
+    """Read `suites/<source>.toml` and return the typed rules of `table`'s section, in suite order."""
+    name = suite_file(table)
+    text = resources.files(SUITES_PACKAGE).joinpath(name).read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        raise SuiteError(f"{name}: not valid TOML: {e}") from None
+    return parse_suite(data, table, config, where=name)
+
+
+def parse_suite(data: Mapping[str, Any], table: str, config: Config, *, where: str = "suite") -> list[Rule]:
+    """The rules of `table` from a parsed suite file (see `load_suite`)."""
+    if table not in LAKE:
+        raise SuiteError(f"{where}: {table!r} is not a lake table ({', '.join(LAKE)})")
+    section_tables = data.get(table)
+    if not isinstance(section_tables, dict):
+        raise SuiteError(f"{where}: no [{table}] section")
+    unknown = set(section_tables) - set(SECTIONS)
+    if unknown:
+        raise SuiteError(f"{where}: [{table}] has unknown parts {sorted(unknown)} (use {', '.join(SECTIONS)})")
+    schema = LAKE[table]
+    rules: list[Rule] = []
+    for section in SECTIONS:
+        entries = section_tables.get(section, [])
+        if not isinstance(entries, list):
+            raise SuiteError(f"{where}: {table}.{section} must be [[{table}.{section}]] entries")
+        for i, entry in enumerate(entries):
+            key = f"{where}: {table}.{section}[{i}]"
+            rules.append(_parse_entry(entry, key, table, section, len(rules), schema, config))
+    if not rules:
+        raise SuiteError(f"{where}: [{table}] has no rules")
+    names = [r.rule for r in rules]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise SuiteError(f"{where}: [{table}] names a rule more than once: {', '.join(duplicates)}")
+    return rules
+
+
+def _parse_entry(entry: object, key: str, table: str, section: str, position: int, schema: pa.Schema,
+                 config: Config) -> Rule:
+    if not isinstance(entry, dict):
+        raise SuiteError(f"{key}: must be a table")
+    unknown = set(entry) - _ENTRY_KEYS
+    if unknown:
+        raise SuiteError(f"{key}: unknown keys {sorted(unknown)} (allowed: {', '.join(sorted(_ENTRY_KEYS))})")
+    texts: dict[str, str] = {}
+    for name in ("rule", "expectation", "message"):
+        value = entry.get(name)
+        if not isinstance(value, str) or not value.strip():
+            raise SuiteError(f"{key}.{name}: is required (a non-empty string)")
+        texts[name] = value.strip()
+    _check_expectation(texts["expectation"], key)
+
+    def column(name: str) -> str | None:
+        value = entry.get(name)
+        if value is None:
+            return None
+        if not isinstance(value, str) or value not in schema.names:
+            raise SuiteError(f"{key}.{name}: {value!r} is not a column of the {table} lake table")
+        return value
+
+    col, col_a, col_b = column("column"), column("column_A"), column("column_B")
+    is_pair = col_a is not None or col_b is not None
+    if (col is not None and is_pair) or (col is None and (col_a is None or col_b is None)):
+        raise SuiteError(f"{key}: give either column, or both column_A and column_B")
+
+    raw_kwargs = entry.get("kwargs", {})
+    if not isinstance(raw_kwargs, dict):
+        raise SuiteError(f"{key}.kwargs: must be an inline table, e.g. {{ min_value = 1 }}")
+    forbidden = set(raw_kwargs) & _FORBIDDEN_KWARGS
+    if forbidden:
+        raise SuiteError(f"{key}.kwargs: {sorted(forbidden)} may not be set here (a condition goes in `when`)")
+    kwargs = {name: _resolve(value, f"{key}.kwargs.{name}", config) if name == "value_set" else value
+              for name, value in raw_kwargs.items()}
+
+    return Rule(
+        table=table,
+        section=section,
+        position=position,
+        rule=texts["rule"],
+        expectation=texts["expectation"],
+        message=texts["message"],
+        column=col,
+        column_a=col_a,
+        column_b=col_b,
+        kwargs=kwargs,
+        when=_parse_when(entry.get("when"), f"{key}.when", schema, table),
+    )
+
+
+def _parse_when(raw: object, key: str, schema: pa.Schema, table: str) -> When | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise SuiteError(f"{key}: must be an inline table like {{ column = \"status\", in = [\"booked\"] }}")
+    col = raw.get("column")
+    if not isinstance(col, str) or col not in schema.names:
+        raise SuiteError(f"{key}.column: {col!r} is not a column of the {table} lake table")
+    ops = [op for op in raw if op != "column"]
+    if len(ops) != 1 or ops[0] not in _WHEN_OPERATORS:
+        raise SuiteError(f"{key}: give exactly one of {', '.join(_WHEN_OPERATORS)}")
+    op = ops[0]
+    value = raw[op]
+    if op in ("in", "not_in") and not (
+        isinstance(value, list) and value and all(isinstance(v, (str, int, float)) and not isinstance(v, bool)
+                                                  for v in value)
+    ):
+        raise SuiteError(f"{key}.{op}: must be a non-empty list of text or numbers (for true/false use equals)")
+    if op in ("equals", "not_equals") and not isinstance(value, (str, int, float, bool)):
+        raise SuiteError(f"{key}.{op}: must be a single value")
+    return When(col, op, value)
+
+
+def _resolve(value: object, key: str, config: Config) -> list:
+    """A value set: a list as written, or a name of the configuration ("config.location_ids") or of a
+    constant of clinicops.config ("clinicops.config.APPOINTMENT_TYPES"), resolved to a sorted list."""
+    if isinstance(value, list):
+        return value
+    if not isinstance(value, str):
+        raise SuiteError(f"{key}: must be a list or a name like \"config.location_ids\"")
+    found: object = None
+    if value.startswith("clinicops.config."):
+        name = value.removeprefix("clinicops.config.")
+        found = getattr(config_module, name, None) if name.isupper() else None
+    elif value.startswith("config."):
+        name = value.removeprefix("config.")
+        found = getattr(config, name, None) if not name.startswith("_") else None
+    if not isinstance(found, (set, frozenset, tuple, list)) or not all(isinstance(v, str) for v in found):
+        raise SuiteError(f"{key}: {value!r} does not name a set of ids (e.g. \"config.location_ids\", "
+                         "\"config.provider_ids\", \"config.resource_ids\", \"config.chair_ids\", "
+                         "\"clinicops.config.APPOINTMENT_TYPES\")")
+    return sorted(found)
+
+
+def _check_expectation(name: str, key: str) -> None:
+    """The name must be a GX expectation that judges rows one by one (so failing rows can be set aside)."""
+    _gx()
+    from great_expectations.exceptions import ExpectationNotFoundError
+    from great_expectations.expectations.expectation import (
+        ColumnMapExpectation,
+        ColumnPairMapExpectation,
+        MulticolumnMapExpectation,
+    )
+    from great_expectations.expectations.registry import get_expectation_impl
+
+    try:
+        cls = get_expectation_impl(name)
+    except ExpectationNotFoundError:
+        raise SuiteError(f"{key}.expectation: {name!r} is not a Great Expectations expectation") from None
+    if not issubclass(cls, (ColumnMapExpectation, ColumnPairMapExpectation, MulticolumnMapExpectation)):
+        raise SuiteError(f"{key}.expectation: {name!r} does not judge rows one by one, so it cannot set a row aside")
+
+
+def _gx() -> Any:
+    """Import great_expectations with its analytics off (nothing calls out to the internet)."""
+    os.environ["GX_ANALYTICS_ENABLED"] = "False"
+    import great_expectations
+
+    return great_expectations
+
+
+# ---- the validator -------------------------------------------------------------------------------------
+
+
+def _pandas_type(arrow_type: pa.DataType) -> Any:
+    """The pandas dtype GX gets for an Arrow type: exact, and cheap for GX to fingerprint (GX hashes every
+    batch twice; an Arrow-backed timestamp column hashes value by value, ~100x slower than datetime64)."""
+    import pandas as pd
+
+    if pa.types.is_integer(arrow_type):
+        return pd.Int64Dtype()  # nullable: stays an integer, not float64 with NaN
+    if pa.types.is_floating(arrow_type):
+        return pd.Float64Dtype()
+    if pa.types.is_boolean(arrow_type):
+        return pd.BooleanDtype()
+    if pa.types.is_timestamp(arrow_type):
+        return None  # pyarrow's default: datetime64[us, UTC], same unit and zone, NaT for NULL
+    return pd.ArrowDtype(arrow_type)  # strings, dates
+
+
+def to_pandas(table: pa.Table) -> Any:
+    """Arrow -> pandas for GX without losing exactness: integers and booleans stay nullable integers and
+    booleans (not float64 / object), timestamps keep microseconds and UTC, strings and dates stay Arrow-backed.
+    The index is the 0-based row position, which is what GX reports in `unexpected_index_list`."""
+    mapping = {f.type: _pandas_type(f.type) for f in table.schema}
+    return table.to_pandas(types_mapper=mapping.get)
+
+
+class Validator:
+    """One ephemeral GX context and the loaded suites of every lake table, reused for every batch of a run.
+
+    `validate` may be called from several threads: the Arrow work runs in parallel, the GX calls one at a time.
+    """
+
+    def __init__(self, config: Config, tables: Iterable[str] = tuple(LAKE)):
+        gx = _gx()
+        from great_expectations.data_context.types.base import (
+            DataContextConfig,
+            InMemoryStoreBackendDefaults,
+            ProgressBarsConfig,
+        )
+
+        self.config = config
+        self.rules: dict[str, list[Rule]] = {table: load_suite(table, config) for table in tables}
+        self._lock = threading.Lock()
+        project = DataContextConfig(
+            store_backend_defaults=InMemoryStoreBackendDefaults(),
+            analytics_enabled=False,
+            progress_bars=ProgressBarsConfig(globally=False),
+        )
+        self._context = gx.get_context(mode="ephemeral", project_config=project)
+        datasource = self._context.data_sources.add_pandas(name="clinicops")
+        self._batch_definitions: dict[str, Any] = {}
+        self._suites: dict[str, Any] = {}
+        self._columns: dict[str, list[str]] = {}
+        for table, rules in self.rules.items():
+            asset = datasource.add_dataframe_asset(name=table)
+            self._batch_definitions[table] = asset.add_batch_definition_whole_dataframe(name=f"{table}_batch")
+            suite = gx.ExpectationSuite(name=table, expectations=[r.to_expectation() for r in rules])
+            self._suites[table] = self._context.suites.add(suite)
+            needed = {c for r in rules for c in r.columns}
+            self._columns[table] = [c for c in LAKE[table].names if c in needed]
+
+    def validate(self, table: str, batch: pa.Table, *, run_id: str, source: str, file: str) -> ValidationOutcome:
+        """Judge one batch of `table` (its lake columns plus `_raw_values`)."""
+        if table not in self.rules:
+            raise ValueError(f"no suite loaded for {table!r} (loaded: {', '.join(self.rules)})")
+        schema = LAKE[table]
+        missing = [c for c in (*schema.names, RAW_VALUES) if c not in batch.column_names]
+        if missing:
+            raise ValueError(f"the {table} batch lacks columns {missing}")
+        rules = self.rules[table]
+        failed = self._failures(table, batch)  # rule position -> (element count, failing row positions)
+
+        results = [
+            {
+                "run_id": run_id,
+                "source": source,
+                "file": file,
+                "expectation": rule.expectation,
+                "rule": rule.rule,
+                "column_name": rule.column_name,
+                "success": not failed[rule.position][1],
+                "element_count": failed[rule.position][0],
+                "unexpected_count": len(failed[rule.position][1]),
+            }
+            for rule in rules
+        ]
+
+        broken_by_row: dict[int, list[Rule]] = {}
+        for rule in rules:  # suite order, so each row's list starts with the first rule it broke
+            for row in failed[rule.position][1]:
+                broken_by_row.setdefault(row, []).append(rule)
+        rows = sorted(broken_by_row)
+
+        quarantine: list[dict] = []
+        if rows:
+            picked = batch.select(["_file", "_file_sha256", "_row_number", RAW_VALUES]).take(pa.array(rows))
+            for row, lineage in zip(rows, picked.to_pylist(), strict=True):
+                broken = broken_by_row[row]
+                quarantine.append(
+                    {
+                        "run_id": run_id,
+                        "source": source,
+                        "file": lineage["_file"],
+                        "file_sha256": lineage["_file_sha256"],
+                        "row_number": lineage["_row_number"],
+                        "rule": broken[0].rule,
+                        "column_name": broken[0].column_name,
+                        "message": _message(broken),
+                        "raw_values": lineage[RAW_VALUES],
+                    }
+                )
+
+        accepted = batch.select(schema.names)
+        if rows:
+            keep = np.ones(batch.num_rows, dtype=bool)
+            keep[rows] = False
+            accepted = accepted.filter(pa.array(keep))
+        return ValidationOutcome(accepted=accepted.cast(schema), quarantine=quarantine, results=results)
+
+    def _failures(self, table: str, batch: pa.Table) -> dict[int, tuple[int, list[int]]]:
+        """Run the table's suite on the batch: rule position -> (element count, failing row positions)."""
+        frame = to_pandas(batch.select(self._columns[table]))
+        # GX's pair expectations read tz-aware columns with Series.values to list the unexpected values they
+        # show (not to judge them), and pandas 3.1 warns of a future change on every batch: silence that one.
+        warnings.filterwarnings("ignore", message=_GX_TZ_VALUES_WARNING, module="pandas.core.series")
+        with self._lock:
+            gx_batch = self._batch_definitions[table].get_batch(batch_parameters={"dataframe": frame})
+            outcome = gx_batch.validate(self._suites[table], result_format=_RESULT_FORMAT)
+        failed: dict[int, tuple[int, list[int]]] = {}
+        for result in outcome.results:
+            meta = result.expectation_config.meta or {}
+            problem = _exception_message(result.exception_info)
+            if problem is not None:
+                raise ValidationFailed(f"{table}: rule {meta.get('rule')!r} could not be evaluated: {problem}")
+            found = result.result or {}
+            indexes = found.get("unexpected_index_list")
+            if indexes is None:
+                if found.get("unexpected_count"):
+                    raise ValidationFailed(f"{table}: rule {meta.get('rule')!r} failed without naming its rows")
+                indexes = []
+            if len(indexes) != int(found.get("unexpected_count") or 0):  # never accept a row GX did not list
+                raise ValidationFailed(f"{table}: rule {meta.get('rule')!r} listed {len(indexes)} of "
+                                       f"{found.get('unexpected_count')} failing rows")
+            failed[meta["position"]] = (int(found.get("element_count") or 0), [int(i) for i in indexes])
+        expected = {rule.position for rule in self.rules[table]}
+        if set(failed) != expected:
+            raise ValidationFailed(f"{table}: GX returned results for {len(failed)} of {len(expected)} rules")
+        return failed
+
+
+def _exception_message(info: Any) -> str | None:
+    """GX's exception_info is one {raised_exception, exception_message} dict, or one such dict per metric."""
+    if not info:
+        return None
+    if "raised_exception" in info:
+        return str(info.get("exception_message")) if info.get("raised_exception") else None
+    for value in info.values():
+        if isinstance(value, dict) and value.get("raised_exception"):
+            return str(value.get("exception_message"))
+    return None
+
+
+def _message(broken: list[Rule]) -> str:
+    """The first broken rule's message; any others follow by name, so staff see everything to fix at once."""
+    first, others = broken[0], broken[1:]
+    if not others:
+        return first.message
+    return first.message + "; also: " + "; ".join(f"{r.rule}: {r.message}" for r in others)
