@@ -1,0 +1,62 @@
+"""Writing the lake (accepted rows) and the run history (ops rows) as Parquet.
+
+Every file is written to a hidden temporary name in its folder, fsynced, then renamed into place, so no
+partial file is ever read as data. Lake files are named by content: the landed file's sha256 and the
+batch number; writing the same version again rewrites the same names.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from clinicops.home import Home
+from clinicops.sources.schemas import LAKE, OPS, PARTITION_COLUMN
+
+
+def write_parquet(table: pa.Table, target: Path) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+    pq.write_table(table, tmp, compression="zstd")
+    fd = os.open(tmp, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+    os.replace(tmp, target)
+    return target
+
+
+def months_of(table_name: str, data: pa.Table, timezone: str) -> pa.Array:
+    """The local 'YYYY-MM' of each row's partition column."""
+    column = data.column(PARTITION_COLUMN[table_name])
+    if pa.types.is_timestamp(column.type):
+        column = column.cast(pa.timestamp("us", tz=timezone))
+    return pc.strftime(column, format="%Y-%m")
+
+
+def write_accepted(home: Home, table_name: str, data: pa.Table, sha256: str, batch_number: int,
+                   timezone: str) -> list[Path]:
+    """Accepted rows of one batch -> lake/<table>/month=YYYY-MM/<sha256>-<batch>.parquet, one file per month."""
+    if data.num_rows == 0:
+        return []
+    data = data.select(LAKE[table_name].names).cast(LAKE[table_name])
+    months = months_of(table_name, data, timezone)
+    written = []
+    for month in sorted(set(months.to_pylist())):
+        part = data.filter(pc.equal(months, month))
+        written.append(write_parquet(part, home.lake_file(table_name, month, f"{sha256}-{batch_number:04d}")))
+    return written
+
+
+def write_ops(home: Home, table_name: str, run_id: str, rows: list[dict], part: str = "") -> Path | None:
+    """Run-history rows -> ops/<table>/<run_id>[-part].parquet (replacing that file if it exists)."""
+    schema = OPS[table_name]
+    if not rows and table_name != "runs":
+        return None
+    data = pa.table({f.name: [r.get(f.name) for r in rows] for f in schema}, schema=schema)
+    return write_parquet(data, home.ops_file(table_name, run_id, part))

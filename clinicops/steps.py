@@ -1,0 +1,226 @@
+"""The plain functions behind each step of the nightly flow; the flow's tasks are thin wrappers over them.
+
+plan -> stage (land + read, per source) -> accept (validate + write lake + quarantine, per source)
+-> build -> publish. Steps hand each other paths and small records, never DataFrames.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from clinicops.config import Config
+from clinicops.home import SOURCES, Home
+from clinicops.lake import write_accepted, write_ops, write_parquet
+from clinicops.sources.common import Batch, FileRejected, ReadContext
+from clinicops.sources.landing import Manifest, ManifestEntry, land, scan_inbox
+from clinicops.vault import Vault
+
+log = logging.getLogger("clinicops")
+
+
+def new_run_id(started_at: datetime) -> str:
+    return started_at.strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+
+
+@dataclass(frozen=True)
+class PlannedFile:
+    source: str
+    name: str
+    inbox_path: Path
+    sha256: str
+    size: int
+    seq: int
+
+
+@dataclass
+class SourcePlan:
+    source: str
+    new: list[PlannedFile] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)  # names already ingested (same content)
+
+
+@dataclass(frozen=True)
+class Rejection:
+    source: str
+    file: str
+    sha256: str
+    reason: str
+
+
+@dataclass
+class StagedFile:
+    planned: PlannedFile
+    batches: list[tuple[str, Path]]  # (lake table, work batch path)
+    rows: int
+    ingested_at: datetime
+
+
+@dataclass
+class StagedSource:
+    source: str
+    files: list[StagedFile] = field(default_factory=list)
+    rejected: list[Rejection] = field(default_factory=list)
+    skipped: int = 0
+    failure: str | None = None  # the whole source failed (e.g. a site's API), others go on
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    files_read: int = 0
+    files_skipped: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    rows_read: int = 0
+    rows_accepted: int = 0
+    rows_quarantined: int = 0
+    failure: str | None = None
+
+    def ops_row(self, run_id: str) -> dict:
+        return {
+            "run_id": run_id, "source": self.source, "files_read": self.files_read,
+            "files_skipped": self.files_skipped, "files_rejected": len(self.rejected), "rows_read": self.rows_read,
+            "rows_accepted": self.rows_accepted, "rows_quarantined": self.rows_quarantined,
+            "status": "failed" if self.failure else "ok", "message": self.failure,
+        }
+
+
+# ---- plan ------------------------------------------------------------------------------------------
+
+def plan_run(home: Home) -> dict[str, SourcePlan]:
+    """Which inbox files are new versions, in ingest order (source, then file name); the rest are skipped."""
+    manifest = Manifest(home)
+    seq = manifest.last_seq
+    plans: dict[str, SourcePlan] = {}
+    for source in SOURCES:
+        plan = SourcePlan(source)
+        seen: set[str] = set()
+        for item in scan_inbox(home, source):
+            if manifest.known(source, item.sha256) or item.sha256 in seen:
+                plan.skipped.append(item.name)
+                continue
+            seen.add(item.sha256)
+            seq += 1
+            plan.new.append(PlannedFile(source, item.name, item.path, item.sha256, item.size, seq))
+        plans[source] = plan
+    return plans
+
+
+# ---- stage: land and read ----------------------------------------------------------------------------
+
+Reader = Callable[[Path, ReadContext], Iterator[Batch]]
+
+
+def reader_for(source: str, file_name: str) -> Reader:
+    """The reader of a file, by source and extension."""
+    suffix = Path(file_name).suffix.lower()
+    if source == "bookings":
+        if suffix == ".csv":
+            from clinicops.sources.bookings import read_bookings_csv
+
+            return read_bookings_csv
+        raise FileRejected(f"{file_name}: unknown format for bookings (expected the canonical .csv)")
+    if source == "sessions":
+        from clinicops.sources.sessions import read_sessions
+
+        return read_sessions
+    if source == "reviews":
+        from clinicops.sources.reviews import read_reviews
+
+        return read_reviews
+    raise ValueError(f"unknown source {source!r}")
+
+
+def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run_id: str) -> StagedSource:
+    """Land each new file (raw copy kept) and read it into typed batches under work/<run>/; PHI ends here.
+
+    A file that cannot be read is rejected by name; the other files go on.
+    """
+    staged = StagedSource(plan.source, skipped=len(plan.skipped))
+    for planned in plan.new:
+        ingested_at = datetime.now(UTC)
+        try:
+            landed = land(home, _inbox_file(planned))
+            ctx = ReadContext(
+                config=config, source=planned.source, file_name=planned.name, sha256=planned.sha256,
+                file_seq=planned.seq, ingested_at=ingested_at,
+                patient_key=lambda pid: vault.key_for(config.practice.source_system, pid),
+            )
+            batches, rows = [], 0
+            for number, batch in enumerate(reader_for(planned.source, planned.name)(landed, ctx)):
+                path = home.work_batch(run_id, planned.source, planned.sha256, number, batch.table)
+                write_parquet(batch.data, path)
+                batches.append((batch.table, path))
+                rows += batch.data.num_rows
+            vault.save()  # before anything keyed by a new patient_key reaches the lake
+        except FileRejected as e:
+            staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, str(e)))
+            log.warning("rejected %s/%s: %s", planned.source, planned.name, e)
+            continue
+        except (OSError, ValueError, KeyError, TypeError) as e:  # a reader bug: never echo values (PHI)
+            reason = f"{planned.name}: could not be read ({type(e).__name__})"
+            staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, reason))
+            log.warning("rejected %s/%s: %s", planned.source, planned.name, reason)
+            continue
+        staged.files.append(StagedFile(planned, batches, rows, ingested_at))
+    return staged
+
+
+def _inbox_file(planned: PlannedFile):
+    from clinicops.sources.landing import InboxFile
+
+    return InboxFile(planned.source, planned.name, planned.inbox_path, planned.sha256, planned.size)
+
+
+# ---- accept: validate, write the lake, quarantine ---------------------------------------------------------
+
+def accept_source(home: Home, config: Config, validator, staged: StagedSource, run_id: str) -> SourceOutcome:
+    """Judge every staged batch with the source's suite: accepted rows to the lake, failed rows to the
+    quarantine, results to the run history; then record each file version in the manifest."""
+    outcome = SourceOutcome(staged.source, files_skipped=staged.skipped, rejected=list(staged.rejected),
+                            failure=staged.failure)
+    manifest = Manifest(home)
+    for staged_file in staged.files:
+        planned = staged_file.planned
+        quarantine: list[dict] = []
+        results: dict[tuple, dict] = {}
+        for number, (table, path) in enumerate(staged_file.batches):
+            batch = pq.read_table(path)
+            verdict = validator.validate(table, batch, run_id=run_id, source=staged.source, file=planned.name)
+            write_accepted(home, table, verdict.accepted, planned.sha256, number, config.practice.timezone)
+            quarantine.extend(verdict.quarantine)
+            for r in verdict.results:
+                key = (r["expectation"], r["rule"], r["column_name"])
+                if key in results:
+                    total = results[key]
+                    total["success"] = total["success"] and r["success"]
+                    total["element_count"] += r["element_count"]
+                    total["unexpected_count"] += r["unexpected_count"]
+                else:
+                    results[key] = dict(r)
+            outcome.rows_read += batch.num_rows
+            outcome.rows_accepted += verdict.accepted.num_rows
+            outcome.rows_quarantined += len(verdict.quarantine)
+        part = f"{staged.source}-{planned.sha256[:16]}"
+        write_ops(home, "quarantine", run_id, quarantine, part)
+        write_ops(home, "validation_results", run_id, list(results.values()), part)
+        manifest.record(ManifestEntry(staged.source, planned.name, planned.sha256, planned.size, planned.seq, run_id,
+                                      staged_file.ingested_at.isoformat()))
+        outcome.files_read += 1
+    write_ops(home, "rejected_files", run_id, [
+        {"run_id": run_id, "source": r.source, "file": r.file, "file_sha256": r.sha256, "reason": r.reason}
+        for r in outcome.rejected
+    ], staged.source)
+    write_ops(home, "run_sources", run_id, [outcome.ops_row(run_id)], staged.source)
+    return outcome
+
+
+def clean_work(home: Home, run_id: str) -> None:
+    shutil.rmtree(home.work(run_id), ignore_errors=True)

@@ -1,0 +1,196 @@
+"""The nightly flow: ingest -> validate -> build -> publish, one task per step and per source.
+
+Reads as the job's table of contents; every task is a thin wrapper over a plain function of another room
+(`clinicops.steps`, `clinicops.expectations`, `clinicops.warehouse`). Sources are ingested independently:
+a source that fails does not stop the others. Nothing here parses a file, writes SQL or knows a metric.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from prefect import flow, task
+from prefect.artifacts import create_markdown_artifact
+from prefect.cache_policies import NO_CACHE
+
+from clinicops.config import Config, load_config
+from clinicops.expectations.report import render_report
+from clinicops.expectations.runner import Validator
+from clinicops.home import SOURCES, Home
+from clinicops.lake import write_ops
+from clinicops.runlock import run_lock
+from clinicops.steps import (
+    SourceOutcome,
+    SourcePlan,
+    StagedSource,
+    accept_source,
+    clean_work,
+    new_run_id,
+    plan_run,
+    stage_source,
+)
+from clinicops.vault import Vault
+from clinicops.warehouse.build import build_warehouse, publish
+
+log = logging.getLogger("clinicops")
+ARTIFACT_KEY = "clinicops-nightly-summary"
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    home: Path
+    as_of: datetime
+    exit_code: int = 1
+    status: str = "failed"
+    message: str = ""
+    sources: dict[str, SourceOutcome] = field(default_factory=dict)
+    tables: dict[str, int] = field(default_factory=dict)
+    warehouse: Path | None = None
+    report: Path | None = None
+
+
+# ---- tasks: one step each -------------------------------------------------------------------------------
+
+@task(name="plan", cache_policy=NO_CACHE)
+def plan(home: Home) -> dict[str, SourcePlan]:
+    return plan_run(home)
+
+
+@task(name="ingest", cache_policy=NO_CACHE)
+def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, run_id: str) -> StagedSource:
+    log.info("ingest %s: %d new file(s), %d already ingested", source_plan.source, len(source_plan.new),
+             len(source_plan.skipped))
+    return stage_source(home, config, vault, source_plan, run_id)
+
+
+@task(name="validate", cache_policy=NO_CACHE)
+def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> SourceOutcome:
+    outcome = accept_source(home, config, Validator(config), staged, run_id)
+    log.info("validate %s: %d row(s) accepted, %d quarantined, %d file(s) rejected", staged.source,
+             outcome.rows_accepted, outcome.rows_quarantined, len(outcome.rejected))
+    return outcome
+
+
+@task(name="build", cache_policy=NO_CACHE)
+def build(home: Home, config: Config, run_id: str, as_of: datetime):
+    log.info("build: running the warehouse models")
+    return build_warehouse(config, home, run_id=run_id, as_of=as_of)
+
+
+@task(name="publish", cache_policy=NO_CACHE)
+def publish_warehouse(home: Home, built_path: Path) -> Path:
+    return publish(home, built_path)
+
+
+@task(name="report", cache_policy=NO_CACHE)
+def report(home: Home, config: Config, run_id: str, outcomes: dict[str, SourceOutcome]) -> Path:
+    import pyarrow.parquet as pq
+
+    def history(table: str) -> list[dict]:
+        folder = home.ops / table
+        return [row for path in sorted(folder.glob(f"{run_id}*.parquet"))
+                for row in pq.read_table(path).to_pylist()]
+
+    path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
+                         results=history("validation_results"), quarantine=history("quarantine"),
+                         rejected_files=history("rejected_files"))
+    home.latest_report.write_bytes(path.read_bytes())
+    return path
+
+
+# ---- the flow -----------------------------------------------------------------------------------------
+
+@flow(name="clinicops-nightly", log_prints=False)
+def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary:
+    """One night: ingest every source, validate it, build the warehouse beside the live one, publish it."""
+    home = Home(Path(home_dir))
+    config = load_config(home.config_file)
+    summary = RunSummary(run_id, home.root, as_of)
+    vault = Vault.open(home.vault)
+
+    plans = plan(home)
+    staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
+                      for s in SOURCES}
+    for source, future in staged_futures.items():
+        try:
+            staged = future.result()
+        except Exception as e:  # the source failed as a whole: the others go on
+            staged = StagedSource(source, failure=f"{source} could not be ingested ({type(e).__name__})")
+        try:
+            summary.sources[source] = validate.with_options(name=f"validate-{source}")(home, config, staged, run_id)
+        except Exception as e:
+            summary.sources[source] = SourceOutcome(source, failure=f"{source} could not be validated "
+                                                                    f"({type(e).__name__})")
+    clean_work(home, run_id)
+
+    problems = [r.reason for o in summary.sources.values() for r in o.rejected]
+    problems += [o.failure for o in summary.sources.values() if o.failure]
+    summary.exit_code = 3 if problems else 0
+    summary.status = "published_with_errors" if problems else "published"
+    summary.message = "; ".join(problems)
+    _record_run(home, summary, started_at)
+    try:
+        built = build(home, config, run_id, as_of)
+        summary.warehouse = publish_warehouse(home, built.path)
+        summary.tables = dict(built.tables)
+    except Exception as e:
+        summary.exit_code, summary.status = 1, "failed"
+        summary.message = f"the warehouse was not built ({type(e).__name__}: {_first_line(e)}); yesterday's stays"
+        _record_run(home, summary, started_at)
+    summary.report = report(home, config, run_id, summary.sources)
+    create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
+                             description="clinicops nightly run summary")
+    return summary
+
+
+def _first_line(e: BaseException) -> str:
+    return (str(e).splitlines() or [""])[0][:300]
+
+
+def _record_run(home: Home, summary: RunSummary, started_at: datetime) -> None:
+    rejected = sum(len(o.rejected) for o in summary.sources.values())
+    write_ops(home, "runs", summary.run_id, [{
+        "run_id": summary.run_id, "started_at": started_at, "finished_at": datetime.now(UTC),
+        "status": summary.status, "exit_code": summary.exit_code, "as_of": summary.as_of,
+        "files_rejected": rejected, "message": summary.message or None,
+    }])
+
+
+def summary_markdown(summary: RunSummary) -> str:
+    lines = [f"# clinicops nightly run {summary.run_id}", "",
+             f"**{summary.status}** (exit {summary.exit_code}), as of {summary.as_of.isoformat()}", ""]
+    if summary.message:
+        lines += [f"> {summary.message}", ""]
+    lines += ["| source | files read | skipped | rejected | rows read | accepted | quarantined |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    for s, o in summary.sources.items():
+        lines.append(f"| {s} | {o.files_read} | {o.files_skipped} | {len(o.rejected)} | {o.rows_read} | "
+                     f"{o.rows_accepted} | {o.rows_quarantined} |")
+    if summary.tables:
+        lines += ["", f"Tables built: {len(summary.tables)}; warehouse `{summary.warehouse}`"]
+    if summary.report:
+        lines += ["", f"Validation report: `{summary.report}`"]
+    return "\n".join(lines)
+
+
+def run_nightly(home: Home, as_of: datetime | None = None) -> RunSummary:
+    """The front door of a night's run: refuses a bad configuration (ConfigError) and a second concurrent
+    run (RunLocked) before anything is touched, then runs the flow."""
+    load_config(home.config_file)
+    home.make_dirs()
+    with run_lock(home):
+        started_at = datetime.now(UTC)
+        run_id = new_run_id(started_at)
+        as_of = as_of or started_at
+        try:
+            return nightly(str(home.root), run_id, as_of, started_at)
+        except Exception as e:  # the flow itself broke: nothing was published
+            summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
+                                 message=f"the run failed ({type(e).__name__}: {_first_line(e)}); "
+                                         "yesterday's warehouse stays")
+            _record_run(home, summary, started_at)
+            return summary

@@ -1,0 +1,194 @@
+"""The real nightly flow (Prefect, GX, DuckDB, Parquet) on a small hand-made practice in a temp folder."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from clinicops.flows.nightly import run_nightly
+from clinicops.home import Home
+from clinicops.runlock import RunLocked, run_lock
+from tests.practice import TOML, write_csv
+
+AS_OF = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 02:00 in New York
+CHECKER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "check_warehouse.py"
+PHI = ["Margarethe", "Quackenbush", "(803) 555-0142", "mq@example.org", "1984-02-29", "MRN-77231",
+       "Hildegard", "Pfefferkorn", "803-555-0199", "Zebulon Quigley", "zq@example.net"]
+
+
+def booking(appointment_id: str, start: str, status: str = "Completed", **values) -> dict:
+    row = {
+        "appointment_id": appointment_id, "patient_id": "MRN-77231", "location_id": "COL",
+        "provider_id": "P-OKAFOR", "resource_id": "CHAIR-1", "appointment_type": "ketamine_infusion",
+        "start": start, "duration_minutes": "90", "status": status, "created_at": "2026-11-01 09:00",
+        "cancelled_at": "", "cancelled_by": "", "referral_source": "Google Search", "updated_at": "",
+        "patient_first_name": "Margarethe", "patient_last_name": "Quackenbush", "patient_dob": "1984-02-29",
+        "patient_phone": "(803) 555-0142", "patient_email": "mq@example.org",
+    }
+    row.update(values)
+    return row
+
+
+def make_practice(root: Path) -> Home:
+    home = Home(root)
+    home.make_dirs()
+    home.config_file.write_text(TOML)
+    write_csv(home.inbox("bookings") / "bookings_2026-11.csv", [
+        booking("A1", "2026-11-16 10:00"),
+        booking("A2", "2026-11-18 10:00", status="No Show"),
+        booking("A3", "2026-11-20 10:00", status="Late Cancel", cancelled_at="2026-11-19 18:00"),
+        booking("A4", "2026-11-30 10:00", status="Scheduled"),
+        booking("BAD1", "2026-11-17 10:00", provider_id="P-NOBODY"),
+        booking("BAD2", "31/02/2026 25:00", notes="Zebulon Quigley zq@example.net"),
+    ], bom=True, crlf=True)
+    write_csv(home.inbox("sessions") / "sessions_2026-11.csv", [{
+        "session_id": "S1", "appointment_id": "A1", "patient_id": "MRN-77231", "location_id": "COL",
+        "chair_id": "CHAIR-1", "provider_id": "P-OKAFOR", "chair_in": "2026-11-16 10:00",
+        "infusion_start": "2026-11-16 10:10", "infusion_end": "2026-11-16 10:50", "chair_out": "2026-11-16 11:30",
+        "medication": "ketamine", "route": "IV", "dose_mg": "40", "weight_kg": "80", "aborted": "false",
+        "notes": "Pt Hildegard Pfefferkorn called from 803-555-0199 re: nausea",
+    }])
+    (home.inbox("reviews") / "yelp__test-practice-columbia__reviews__2026-11-24.json").write_text(json.dumps({
+        "reviews": [{"id": "y1", "rating": 5, "text": "Kind staff", "time_created": "2026-11-20 09:15:00",
+                     "user": {"id": "u1", "name": "Zebulon Quigley", "profile_url": "https://yelp.example/u1"}}],
+        "total": 1, "possible_languages": ["en"]}))
+    (home.inbox("reviews") / "yelp__test-practice-columbia__details__2026-11-24.json").write_text(json.dumps({
+        "id": "test-practice-columbia", "alias": "test-practice-columbia", "rating": 4.5, "review_count": 31}))
+    return home
+
+
+def table_contents(path: Path) -> dict[str, list]:
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        tables = [f"{s}.{t}" for s, t in con.execute(
+            "select schema_name, table_name from duckdb_tables() where schema_name in ('core', 'marts') "
+            "order by 1, 2").fetchall()]
+        return {t: sorted(con.execute(f"select * from {t}").fetchall(), key=repr) for t in tables}
+    finally:
+        con.close()
+
+
+@pytest.fixture(scope="module")
+def first_run(tmp_path_factory: pytest.TempPathFactory):
+    home = make_practice(tmp_path_factory.mktemp("practice"))
+    return home, run_nightly(home, AS_OF)
+
+
+def test_a_night_publishes_a_warehouse_that_meets_the_contract(first_run) -> None:
+    home, summary = first_run
+    assert summary.exit_code == 0, summary.message
+    assert home.warehouse.exists() and summary.report and summary.report.exists()
+    bookings = summary.sources["bookings"]
+    assert (bookings.rows_read, bookings.rows_accepted, bookings.rows_quarantined) == (6, 4, 2)
+    checked = subprocess.run([sys.executable, str(CHECKER), str(home.warehouse)], capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    outcomes = dict(con.execute("select appointment_id, outcome from core.appointments").fetchall())
+    assert outcomes == {"A1": "completed", "A2": "no_show", "A3": "late_cancel", "A4": "upcoming"}
+    quarantine = con.execute("select file, row_number, rule, column_name from ops.quarantine order by row_number"
+                             ).fetchall()
+    assert [(f, r, c) for f, r, _, c in quarantine] == [("bookings_2026-11.csv", 6, "provider_id"),
+                                                        ("bookings_2026-11.csv", 7, "start_at")]
+    assert con.execute("select count(*) from ops.validation_results where source = 'bookings'").fetchall()[0][0] > 5
+    assert con.execute("select status, exit_code from ops.runs").fetchall() == [("published", 0)]
+    con.close()
+
+
+def test_no_phi_downstream_of_the_landing_copy(first_run) -> None:
+    home, _ = first_run
+    places = [*home.lake.rglob("*.parquet"), *home.ops.rglob("*.parquet"), *home.reports.rglob("*.html"),
+              home.warehouse, home.manifest]
+    assert len(places) > 5
+    for path in places:
+        blob = path.read_bytes()
+        for value in PHI:
+            assert value.encode() not in blob, f"{value!r} found in {path}"
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    columns = con.execute("select schema_name, table_name, column_name from duckdb_columns() "
+                          "where data_type = 'VARCHAR' and schema_name in ('core', 'marts', 'ops')").fetchall()
+    for schema, table, column in columns:
+        values = " ".join(str(v) for (v,) in con.execute(f'select "{column}" from {schema}.{table}').fetchall())
+        for value in PHI:
+            assert value not in values, f"{value!r} in {schema}.{table}.{column}"
+    con.close()
+
+
+def test_a_rerun_with_a_duplicate_export_changes_nothing(first_run) -> None:
+    home, _ = first_run
+    before = table_contents(home.warehouse)
+    keys_before = home.vault.read_bytes()
+    original = home.inbox("bookings") / "bookings_2026-11.csv"
+    (home.inbox("bookings") / "copy of bookings.csv").write_bytes(original.read_bytes())
+    summary = run_nightly(home, AS_OF)
+    assert summary.exit_code == 0
+    assert summary.sources["bookings"].files_read == 0 and summary.sources["bookings"].files_skipped == 2
+    assert table_contents(home.warehouse) == before
+    assert home.vault.read_bytes() == keys_before
+
+
+def test_a_reader_holding_the_warehouse_keeps_working_through_a_publish(first_run) -> None:
+    home, _ = first_run
+    reader = subprocess.Popen(
+        [sys.executable, "-c",
+         "import duckdb, sys, time\n"
+         f"con = duckdb.connect({str(home.warehouse)!r}, read_only=True)\n"
+         "print(con.execute('select count(*) from core.appointments').fetchall()[0][0], flush=True)\n"
+         "sys.stdin.readline()\n"
+         "print(con.execute('select count(*) from core.appointments').fetchall()[0][0], flush=True)\n"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    first = reader.stdout.readline().strip()
+    write_csv(home.inbox("bookings") / "bookings_2026-11-22.csv", [booking("A5", "2026-11-23 10:00")])
+    summary = run_nightly(home, AS_OF)
+    out, _ = reader.communicate("go\n", timeout=60)
+    assert summary.exit_code == 0 and reader.returncode == 0
+    assert first == out.strip() == "4"
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    assert con.execute("select count(*) from core.appointments").fetchall()[0][0] == 5
+    con.close()
+
+
+def test_a_file_missing_start_is_rejected_by_name_and_the_rest_is_published(tmp_path: Path) -> None:
+    home = make_practice(tmp_path)
+    row = booking("B1", "2026-11-16 10:00")
+    del row["start"]
+    write_csv(home.inbox("bookings") / "broken_export.csv", [row])
+    summary = run_nightly(home, AS_OF)
+    assert summary.exit_code == 3
+    assert "broken_export.csv" in summary.message and "'start'" in summary.message
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    assert con.execute("select count(*) from core.appointments").fetchall()[0][0] == 4
+    assert con.execute("select file from ops.rejected_files").fetchall() == [("broken_export.csv",)]
+    assert con.execute("select status, exit_code from ops.runs").fetchall() == [("published_with_errors", 3)]
+    con.close()
+
+
+def test_a_second_run_at_the_same_time_refuses(tmp_path: Path) -> None:
+    home = make_practice(tmp_path)
+    with run_lock(home), pytest.raises(RunLocked, match="another clinicops run is in progress"):
+        run_nightly(home, AS_OF)
+    assert not home.warehouse.exists()
+
+
+def test_a_failed_build_leaves_yesterdays_warehouse(tmp_path: Path) -> None:
+    home = make_practice(tmp_path)
+    assert run_nightly(home, AS_OF).exit_code == 0
+    before = home.warehouse.read_bytes()
+    # a lake file that is not Parquet: the build fails, nothing is published
+    broken = home.lake / "bookings" / "month=2026-11" / "broken.parquet"
+    broken.write_bytes(b"not parquet")
+    summary = run_nightly(home, AS_OF)
+    assert summary.exit_code == 1 and "was not built" in summary.message
+    assert home.warehouse.read_bytes() == before
+    broken.unlink()
+    fixed = run_nightly(home, AS_OF)
+    assert fixed.exit_code == 0
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    assert [s for (s,) in con.execute("select status from ops.runs order by started_at").fetchall()] == [
+        "published", "failed", "published"]
+    con.close()

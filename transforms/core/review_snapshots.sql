@@ -1,0 +1,37 @@
+-- The site's own reported rating and review count per location and fetch date.
+with
+
+snapshots as (
+
+    select
+        site,
+        location_id,
+        snapshot_date,
+        reported_rating,
+        reported_review_count,
+        origin
+    from staging.review_snapshots
+
+),
+
+final as (
+
+    select
+        site,
+        location_id,
+        snapshot_date,
+        reported_rating,
+        reported_review_count,
+        origin
+    from snapshots
+
+)
+
+select
+    site,
+    location_id,
+    snapshot_date,
+    reported_rating,
+    reported_review_count,
+    origin
+from final

@@ -1,0 +1,186 @@
+"""Build the next warehouse beside the live one: the only code that opens DuckDB for writing.
+
+The build connects to an in-memory database and attaches the new file `home.next_warehouse(run_id)` as
+`wh` (with the configured storage version, so DuckDB 1.4 readers can open it). The schemas that only
+serve the build, `raw` (the lake and the run history), `config` (the practice's configuration) and
+`staging` (latest versions), are attached in-memory databases of those names: SQL reads them as
+`raw.bookings`, `staging.bookings`, ..., and they never take a page of the published file. `core`,
+`marts` and `ops` are schemas of `wh`. Every model's table and column comments come from its sidecar,
+and the build fails, naming the model, when a key is not unique, when the sidecar and the SQL disagree,
+or when a column is named for a person's identity (name, phone, e-mail, date of birth, ...).
+
+Whatever goes wrong, the live warehouse is untouched and the half-built file is removed.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+import duckdb
+
+from clinicops.config import Config
+from clinicops.home import Home
+from clinicops.warehouse.models import LAYERS, SCRATCH_LAYERS, SOURCE_SCHEMAS, Model, ModelError, discover_models
+from clinicops.warehouse.publish import publish
+from clinicops.warehouse.raw import create_raw_relations
+from clinicops.warehouse.seeds import create_config_tables
+
+__all__ = ["BuildResult", "ModelError", "build_model", "build_warehouse", "publish", "remove_database_file"]
+
+WAREHOUSE_ALIAS = "wh"
+# column names that would carry a patient's or reviewer's identity: no model may output one
+PHI_COLUMN = re.compile(
+    r"(first_name|last_name|full_name|patient_name|^name$|dob|birth|phone|e_?mail|address|^notes$|author|reviewer|"
+    r"^patient_id$|source_patient)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path  # the built file, not yet published
+    row_counts: dict[str, int] = field(default_factory=dict)  # 'core.appointments' -> rows, published tables only
+    seconds: dict[str, float] = field(default_factory=dict)  # every model (staging too) -> seconds to build
+
+    @property
+    def tables(self) -> dict[str, int]:
+        """Alias of `row_counts`: published table -> rows."""
+        return self.row_counts
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _sidecar_path(path: Path, suffix: str) -> Path:
+    """A file DuckDB keeps beside a database file (`.wal`, `.tmp`)."""
+    return path.with_name(path.name + suffix)
+
+
+def remove_database_file(path: Path) -> None:
+    """Remove a database file with its write-ahead log and spill folder, if any."""
+    for leftover in (path, _sidecar_path(path, ".wal")):
+        leftover.unlink(missing_ok=True)
+    shutil.rmtree(_sidecar_path(path, ".tmp"), ignore_errors=True)
+
+
+def _aware(as_of: datetime, config: Config) -> datetime:
+    """`as_of` as an aware instant; a naive one is wall-clock time in the practice's time zone."""
+    return as_of if as_of.tzinfo is not None else as_of.replace(tzinfo=config.practice.zone)
+
+
+def _connect(path: Path, config: Config) -> duckdb.DuckDBPyConnection:
+    con = duckdb.connect(
+        ":memory:",
+        config={
+            "autoinstall_known_extensions": False,
+            "autoload_known_extensions": True,
+            "temp_directory": str(_sidecar_path(path, ".tmp")),
+        },
+    )
+    try:
+        con.execute(
+            f"ATTACH {_quote(str(path))} AS {WAREHOUSE_ALIAS} (STORAGE_VERSION {_quote(config.storage_version)})"
+        )
+        con.execute(f"USE {WAREHOUSE_ALIAS}")
+        con.execute(f"SET TimeZone = {_quote(config.practice.timezone)}")
+        for scratch in SOURCE_SCHEMAS + SCRATCH_LAYERS:
+            con.execute(f"ATTACH ':memory:' AS {scratch}")
+        for layer in LAYERS:
+            if layer not in SCRATCH_LAYERS:
+                con.execute(f"CREATE SCHEMA {layer}")
+    except Exception:
+        con.close()
+        raise
+    return con
+
+
+def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
+    return [row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()]
+
+
+def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
+    """Create the model's table, check it against its sidecar and key, comment it; return its row count."""
+    relation = model.qualified
+    try:
+        con.execute(f"CREATE TABLE {relation} AS\n{model.sql}")
+    except duckdb.Error as e:
+        raise ModelError(f"{relation}: the SQL failed: {e}") from e
+    output = _columns(con, relation)
+    identifying = [c for c in output if PHI_COLUMN.search(c)]
+    if identifying:
+        raise ModelError(f"{relation}: outputs column(s) named for a person's identity: {identifying}")
+    undocumented = [c for c in output if c not in model.columns]
+    if undocumented:
+        raise ModelError(f"{relation}: output column(s) without a comment in {model.name}.toml: {undocumented}")
+    phantom = [c for c in model.columns if c not in output]
+    if phantom:
+        raise ModelError(f"{relation}: {model.name}.toml documents column(s) the SQL does not output: {phantom}")
+    key = ", ".join(f'"{k}"' for k in model.key)
+    duplicates = con.execute(
+        f"SELECT count(*), coalesce(sum(n), 0) FROM (SELECT count(*) AS n FROM {relation} GROUP BY {key} HAVING n > 1)"
+    ).fetchall()[0]
+    if duplicates[0]:
+        raise ModelError(
+            f"{relation}: key ({', '.join(model.key)}) is not unique: "
+            f"{duplicates[0]} key value(s) held by {duplicates[1]} rows"
+        )
+    con.execute(f"COMMENT ON TABLE {relation} IS {_quote(model.table_comment)}")
+    for column in output:
+        con.execute(f'COMMENT ON COLUMN {relation}."{column}" IS {_quote(model.columns[column])}')
+    return con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
+
+
+def build_warehouse(
+    config: Config,
+    home: Home,
+    *,
+    run_id: str,
+    as_of: datetime,
+    models: Sequence[Model] | None = None,
+) -> BuildResult:
+    """Build `home.next_warehouse(run_id)` from the lake and the run history; the live file is not touched.
+
+    `models` defaults to every model of `clinicops.transforms`, in build order. Raises `ModelError` (naming
+    the model) when a model fails or breaks its sidecar's contract; the half-built file is then removed.
+    """
+    ordered = list(models) if models is not None else discover_models()
+    path = home.next_warehouse(run_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    remove_database_file(path)
+    row_counts: dict[str, int] = {}
+    seconds: dict[str, float] = {}
+    con: duckdb.DuckDBPyConnection | None = None
+    try:
+        con = _connect(path, config)
+        create_raw_relations(con, home)
+        create_config_tables(con, config, run_id=run_id, as_of=_aware(as_of, config))
+        for model in ordered:
+            started = time.perf_counter()
+            rows = build_model(con, model)
+            seconds[model.qualified] = round(time.perf_counter() - started, 3)
+            if model.layer not in SCRATCH_LAYERS:
+                row_counts[model.qualified] = rows
+        con.execute(f"USE {WAREHOUSE_ALIAS}")
+        for scratch in SOURCE_SCHEMAS + SCRATCH_LAYERS:
+            con.execute(f"DETACH {scratch}")
+        con.execute("CHECKPOINT")
+        con.close()
+        con = None
+        _sidecar_path(path, ".wal").unlink(missing_ok=True)
+        shutil.rmtree(_sidecar_path(path, ".tmp"), ignore_errors=True)
+    except BaseException:
+        if con is not None:
+            try:
+                con.close()
+            except duckdb.Error:
+                pass
+        remove_database_file(path)
+        raise
+    return BuildResult(path=path, row_counts=row_counts, seconds=seconds)

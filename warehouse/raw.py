@@ -1,0 +1,64 @@
+"""The `raw` schema: the accepted lake and the run history, as typed relations the staging models read.
+
+Each relation has exactly the columns of its schema in `clinicops.sources.schemas` (a column that no file
+has yet reads as NULL of its type), so the SQL never depends on which files happen to exist. With no
+file at all the relation is an empty typed table.
+"""
+
+from __future__ import annotations
+
+import glob
+
+import duckdb
+import pyarrow as pa
+
+from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
+from clinicops.sources.schemas import LAKE, OPS
+
+
+def duckdb_type(arrow_type: pa.DataType) -> str:
+    """The DuckDB type of a lake column."""
+    if pa.types.is_timestamp(arrow_type):
+        return "TIMESTAMPTZ" if arrow_type.tz else "TIMESTAMP"
+    if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type):
+        return "VARCHAR"
+    if pa.types.is_boolean(arrow_type):
+        return "BOOLEAN"
+    if pa.types.is_integer(arrow_type):
+        return "BIGINT"
+    if pa.types.is_floating(arrow_type):
+        return "DOUBLE"
+    if pa.types.is_date(arrow_type):
+        return "DATE"
+    raise TypeError(f"no DuckDB type for the lake type {arrow_type}")
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def create_relation(con: duckdb.DuckDBPyConnection, relation: str, schema: pa.Schema, pattern: str) -> None:
+    """`relation` as a typed view over the Parquet files matching `pattern`, or an empty typed table."""
+    if not glob.glob(pattern):
+        columns = ", ".join(f"{_ident(f.name)} {duckdb_type(f.type)}" for f in schema)
+        con.execute(f"CREATE TABLE {relation} ({columns})")
+        return
+    scan = f"read_parquet({_quote(pattern)}, union_by_name = true, hive_partitioning = false)"
+    present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
+    select = ", ".join(
+        f"CAST({_ident(f.name) if f.name in present else 'NULL'} AS {duckdb_type(f.type)}) AS {_ident(f.name)}"
+        for f in schema
+    )
+    con.execute(f"CREATE VIEW {relation} AS SELECT {select} FROM {scan}")
+
+
+def create_raw_relations(con: duckdb.DuckDBPyConnection, home: Home, schema: str = "raw") -> None:
+    """`raw.<lake table>` for bookings, sessions, reviews, review_snapshots; `raw.ops_<table>` for the history."""
+    for table in LAKE_TABLES:
+        create_relation(con, f"{schema}.{table}", LAKE[table], home.lake_glob(table))
+    for table in OPS_TABLES:
+        create_relation(con, f"{schema}.ops_{table}", OPS[table], home.ops_glob(table))

@@ -1,0 +1,113 @@
+"""The `config` schema: the practice's configuration as small tables the SQL models read.
+
+Python only moves the validated `Config` into rows here; what the rows mean (opening hours minus closures,
+referral mapping, Business Profile precedence) is decided in the SQL that reads them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import datetime
+
+import duckdb
+
+from clinicops.config import REFERRAL_SOURCES, WEEKDAYS, Config, Span
+
+_NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
+
+# table -> (column, type) in order; the SQL models rely on these names
+SEED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "settings": (
+        ("run_id", "VARCHAR"),
+        ("as_of", "TIMESTAMPTZ"),
+        ("timezone", "VARCHAR"),
+        ("late_cancel_hours", "DOUBLE"),
+        ("series_size", "BIGINT"),
+        ("series_window_days", "BIGINT"),
+    ),
+    "locations": (("location_id", "VARCHAR"),),
+    "location_hours": (("location_id", "VARCHAR"), ("weekday", "BIGINT"), ("open_minutes", "BIGINT")),
+    "closures": (("location_id", "VARCHAR"), ("closure_date", "DATE")),
+    "resources": (("location_id", "VARCHAR"), ("resource_id", "VARCHAR"), ("resource_kind", "VARCHAR")),
+    "providers": (("provider_id", "VARCHAR"), ("location_id", "VARCHAR")),
+    "provider_availability": (("provider_id", "VARCHAR"), ("weekday", "BIGINT"), ("available_minutes", "BIGINT")),
+    "referral_variants": (("variant_key", "VARCHAR"), ("referral_source", "VARCHAR")),
+    "review_locations": (("site", "VARCHAR"), ("location_id", "VARCHAR"), ("business_id", "VARCHAR")),
+}
+
+
+def referral_key(text: str) -> str:
+    """The matching key of referral free text: lower case, every character but a-z and 0-9 removed.
+    The SQL computes the same key with `regexp_replace(lower(text), '[^a-z0-9]', '', 'g')`."""
+    return _NOT_ALPHANUMERIC.sub("", text.lower())
+
+
+def _minutes(spans: Sequence[Span]) -> int:
+    return sum(span.minutes for span in spans)
+
+
+def referral_variants(config: Config) -> list[tuple[str, str]]:
+    """(variant key, canonical source): every canonical name is its own variant, then the config's variants.
+    A key the config maps to two different sources is refused (the answer would depend on luck)."""
+    explicit: dict[str, str] = {}
+    for source, variants in config.referral_sources.items():
+        for variant in variants:
+            key = referral_key(variant)
+            if not key:
+                continue
+            if explicit.get(key, source) != source:
+                raise ValueError(
+                    f"referral_sources: the variant {variant!r} matches both {explicit[key]!r} and {source!r}"
+                )
+            explicit[key] = source
+    mapping = {referral_key(source): source for source in REFERRAL_SOURCES}
+    mapping.update(explicit)
+    return sorted(mapping.items())
+
+
+def seed_rows(config: Config, *, run_id: str, as_of: datetime) -> dict[str, list[tuple]]:
+    """The rows of every config table."""
+    practice = config.practice
+    iso_days = list(enumerate(WEEKDAYS, start=1))
+    return {
+        "settings": [
+            (
+                run_id,
+                as_of.isoformat(),
+                practice.timezone,
+                float(practice.late_cancel_hours),
+                practice.series_size,
+                practice.series_window_days,
+            )
+        ],
+        "locations": [(loc.id,) for loc in config.locations],
+        "location_hours": [
+            (loc.id, iso, _minutes(loc.hours.get(day, ()))) for loc in config.locations for iso, day in iso_days
+        ],
+        "closures": [(loc.id, day.isoformat()) for loc in config.locations for day in loc.closures],
+        "resources": [(location_id, res.id, res.kind) for location_id, res in config.resources],
+        "providers": [(p.id, p.location_id) for p in config.providers],
+        "provider_availability": [
+            (p.id, iso, _minutes(p.availability.get(day, ()))) for p in config.providers for iso, day in iso_days
+        ],
+        "referral_variants": referral_variants(config),
+        "review_locations": [
+            (site.site, location_id, business_id)
+            for site in config.review_sites.values()
+            for location_id, business_id in sorted(site.locations.items())
+        ],
+    }
+
+
+def create_config_tables(
+    con: duckdb.DuckDBPyConnection, config: Config, *, run_id: str, as_of: datetime, schema: str = "config"
+) -> None:
+    """Create `<schema>.<table>` for every seed table and fill it from the configuration."""
+    rows = seed_rows(config, run_id=run_id, as_of=as_of)
+    for table, columns in SEED_TABLES.items():
+        column_list = ", ".join(f"{name} {kind}" for name, kind in columns)
+        con.execute(f"CREATE TABLE {schema}.{table} ({column_list})")
+        if rows[table]:
+            placeholders = ", ".join(f"?::{kind}" for _, kind in columns)
+            con.executemany(f"INSERT INTO {schema}.{table} VALUES ({placeholders})", rows[table])
