@@ -10,9 +10,9 @@ from datetime import UTC, date, datetime, timedelta
 
 import pyarrow as pa
 import pytest
-from clinicops.expectations.runner import Validator
 
 from clinicops.config import Config, parse_config
+from clinicops.expectations.runner import Validator
 from clinicops.sources.common import make_batch
 
 T0 = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pytest
-from clinicops.expectations.runner import RAW_VALUES, Rule, ValidationOutcome, Validator, When, load_suite, to_pandas
 
+from clinicops.expectations.runner import RAW_VALUES, Rule, ValidationOutcome, Validator, When, load_suite, to_pandas
 from clinicops.sources.schemas import LAKE, OPS
 
 if TYPE_CHECKING:

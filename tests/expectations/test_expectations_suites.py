@@ -6,9 +6,9 @@ from __future__ import annotations
 import os
 
 import pytest
-from clinicops.expectations.runner import SECTIONS, Rule, SuiteError, load_suite, parse_suite
 
 from clinicops.config import APPOINTMENT_TYPES, Config
+from clinicops.expectations.runner import SECTIONS, Rule, SuiteError, load_suite, parse_suite
 from clinicops.sources.schemas import LAKE
 
 # the rules the sources spec asks for, by lake table (the suites may hold more)
