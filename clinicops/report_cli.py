@@ -99,6 +99,7 @@ def print_status(home: Home) -> int:
         print(f"no published warehouse at {home.warehouse} yet: run `clinicops run --home {home.root}`")
         return 1
     con = connect_published(home)
+    con.execute("set TimeZone = ?", [load_config(home.config_file).practice.timezone])
     try:
         runs = con.execute("select run_id, status, exit_code, started_at, files_rejected from ops.runs "
                            "order by started_at desc limit 5").fetchall()

@@ -224,3 +224,9 @@ def accept_source(home: Home, config: Config, validator, staged: StagedSource, r
 
 def clean_work(home: Home, run_id: str) -> None:
     shutil.rmtree(home.work(run_id), ignore_errors=True)
+
+
+def run_history(home: Home, table: str, run_id: str) -> list[dict]:
+    """One run's rows of an ops history table (validation_results, quarantine, rejected_files, ...)."""
+    return [row for path in sorted((home.ops / table).glob(f"{run_id}*.parquet"))
+            for row in pq.read_table(path).to_pylist()]

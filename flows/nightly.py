@@ -8,6 +8,7 @@ a source that fails does not stop the others. Nothing here parses a file, writes
 from __future__ import annotations
 
 import logging
+import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -30,8 +31,10 @@ from clinicops.steps import (
     clean_work,
     new_run_id,
     plan_run,
+    run_history,
     stage_source,
 )
+from clinicops.vault import KEY_ENV as VAULT_KEY_ENV
 from clinicops.vault import Vault
 from clinicops.warehouse.build import build_warehouse, publish
 
@@ -87,17 +90,11 @@ def publish_warehouse(home: Home, built_path: Path) -> Path:
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def report(home: Home, config: Config, run_id: str, outcomes: dict[str, SourceOutcome]) -> Path:
-    import pyarrow.parquet as pq
-
-    def history(table: str) -> list[dict]:
-        folder = home.ops / table
-        return [row for path in sorted(folder.glob(f"{run_id}*.parquet"))
-                for row in pq.read_table(path).to_pylist()]
-
+def report(home: Home, config: Config, run_id: str) -> Path:
     path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
-                         results=history("validation_results"), quarantine=history("quarantine"),
-                         rejected_files=history("rejected_files"))
+                         results=run_history(home, "validation_results", run_id),
+                         quarantine=run_history(home, "quarantine", run_id),
+                         rejected_files=run_history(home, "rejected_files", run_id))
     home.latest_report.write_bytes(path.read_bytes())
     return path
 
@@ -110,7 +107,7 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
     home = Home(Path(home_dir))
     config = load_config(home.config_file)
     summary = RunSummary(run_id, home.root, as_of)
-    vault = Vault.open(home.vault)
+    vault = Vault.open(home.vault, vault_secret())
 
     plans = plan(home)
     staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
@@ -141,10 +138,22 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
         summary.exit_code, summary.status = 1, "failed"
         summary.message = f"the warehouse was not built ({type(e).__name__}: {_first_line(e)}); yesterday's stays"
         _record_run(home, summary, started_at)
-    summary.report = report(home, config, run_id, summary.sources)
+    summary.report = report(home, config, run_id)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
                              description="clinicops nightly run summary")
     return summary
+
+
+def vault_secret() -> str | None:
+    """The vault key: $CLINICOPS_VAULT_KEY, else the Prefect Secret block named by $CLINICOPS_VAULT_KEY_BLOCK."""
+    if os.environ.get(VAULT_KEY_ENV):
+        return os.environ[VAULT_KEY_ENV]
+    block = os.environ.get("CLINICOPS_VAULT_KEY_BLOCK")
+    if block:
+        from prefect.blocks.system import Secret
+
+        return Secret.load(block).get()
+    return None
 
 
 def _first_line(e: BaseException) -> str:
