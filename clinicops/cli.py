@@ -59,7 +59,8 @@ def cmd_generate(args: argparse.Namespace) -> int:
     end = date.fromisoformat(args.end_date) if args.end_date else None
     summary = generate_practice(home.root, seed=args.seed, end_date=end, size=size)
     files = sum(len(v) for v in summary.files.values())
-    print(f"wrote {files} files into {home.root / 'inbox'}: {summary.bookings} booking rows, "
+    print(f"wrote {files} files into {home.root / 'inbox'}: {summary.rows['bookings']} booking rows "
+          f"({summary.bookings} appointments), "
           f"{summary.sessions} session rows, {summary.reviews} reviews")
     return 0
 

@@ -150,9 +150,9 @@ def _layout(size: PracticeSize) -> tuple[list[_Loc], list[_Prov]]:
         raise ValueError(f"a practice needs at least one location, month and patient, not {size}")
     locs = [
         _Loc("COL", "Columbia", "803", {**_WEEK, "sat": "09:00-13:00"},
-             ("COL-CHAIR-1", "COL-CHAIR-2", "COL-CHAIR-3"), ("COL-ROOM-A", "COL-ROOM-B"), 1.4,
+             ("COL-CHAIR-1", "COL-CHAIR-2", "COL-CHAIR-3"), ("COL-ROOM-A", "COL-ROOM-B"), 1.5,
              "the main clinic; Saturday mornings are infusion-only"),
-        _Loc("GVL", "Greenville", "864", dict(_WEEK), ("GVL-CHAIR-1", "GVL-CHAIR-2"), ("GVL-ROOM-A",), 0.9,
+        _Loc("GVL", "Greenville", "864", dict(_WEEK), ("GVL-CHAIR-1", "GVL-CHAIR-2"), ("GVL-ROOM-A",), 1.0,
              "closed on Saturdays"),
     ][: size.locations]
     provs = [
@@ -167,6 +167,8 @@ def _layout(size: PracticeSize) -> tuple[list[_Loc], list[_Prov]]:
         _Prov("P-REYES", "Dr. Reyes", "COL",
               {"mon": "08:00-17:00", "tue": "08:00-17:00", "wed": "08:00-17:00", "thu": "08:00-17:00",
                "fri": "08:00-12:00", "sat": "09:00-13:00"}, INFUSIONS, "anesthesiologist, infusions only"),
+        _Prov("P-HARGROVE", "Dr. Hargrove", "COL", {d: "08:00-17:00" for d in ("tue", "wed", "thu", "fri")},
+              INFUSIONS, "anesthesiologist, infusions only"),
         _Prov("P-NAKAMURA", "Dr. Nakamura", "COL",
               {"mon": "08:00-17:00", "wed": "08:00-17:00", "thu": "08:00-17:00"},
               ("consultation", "follow_up", "child_psychiatry", "adhd_evaluation"), "child & adolescent psychiatrist"),
@@ -243,14 +245,14 @@ def _holidays(year: int) -> list[tuple[date, str]]:
 
 
 def _closures(loc: _Loc, first: date, last: date) -> list[date]:
-    """US holidays in the years of the period; Greenville also closes the day after Thanksgiving."""
+    """US holidays (observed) from first to last; all but Columbia also close the day after Thanksgiving."""
     days = []
     for year in range(first.year, last.year + 1):
         for d, name in _holidays(year):
             days.append(d)
             if name == "Thanksgiving" and loc.id != "COL":
                 days.append(d + timedelta(days=1))
-    return sorted(set(days))
+    return sorted({d for d in days if first <= d <= last})
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -427,7 +429,7 @@ class _Patient:
         user = f"{self.first}.{self.last}" if rng.random() < 0.5 else f"{self.first[0]}{self.last}{rng.randint(1, 99)}"
         self.email = f"{user.lower()}@{rng.choice(_MAIL)}" if rng.random() < 0.85 else ""
         self.weight = round(min(130.0, max(50.0, rng.gauss(84, 17))), 1)
-        self.noshows = 0
+        self.noshows: list[datetime] = []  # starts of the appointments missed
         self.referral = ""
         self.phq_base = rng.randint(14, 25)
         r = rng.random()
@@ -591,7 +593,7 @@ def _between(rng: random.Random, a: datetime, b: datetime) -> datetime:
 
 
 _DURATION = {
-    "consultation": 60, "ketamine_infusion": 90, "booster_infusion": 90, "esketamine_session": 150,
+    "consultation": 60, "ketamine_infusion": 105, "booster_infusion": 105, "esketamine_session": 150,
     "med_management": 20, "therapy": 50, "adhd_evaluation": 120, "child_psychiatry": 30, "follow_up": 30,
 }
 _ROOM_SHARE = {  # visits held in a room (the rest are telehealth, no resource)
@@ -671,7 +673,7 @@ class _Sim:
         placed = self.cal.place(duration=duration, target=max(target, created.date()), earliest=created,
                                 last_day=self.last_day, pref=p.pref if infusion else rng.randint(32, 64),
                                 providers=providers, chairs=self.loc.chairs if infusion else (), rooms=rooms,
-                                step=2 if infusion else 1)
+                                step=1)
         if placed is None:
             return None
         a = _Appt()
@@ -752,7 +754,7 @@ class _Sim:
                                      cancelled_at=None if says_late and rng.random() < 0.3 else event,
                                      cancelled_by="patient" if rng.random() < 0.5 else ""))
             outcome = "late_cancel"
-        elif rng.random() < _p_noshow(lead_days, p.noshows > 0, a.atype):
+        elif rng.random() < _p_noshow(lead_days, any(t < start for t in p.noshows), a.atype):
             event = start + timedelta(minutes=rng.randint(15, 120))
             versions.append(_Version(event, start, self._word("noshow"), "status_change", offset=off))
             outcome = "no_show"
@@ -767,7 +769,7 @@ class _Sim:
         if a.versions[-1].change == "status_change":
             a.outcome = outcome
             if outcome == "no_show":
-                p.noshows += 1
+                p.noshows.append(start)
         else:
             a.outcome = "upcoming" if start >= self.as_of else "unresolved"
 
@@ -865,7 +867,7 @@ class _Sim:
         created, target = self._after(consult, (3, 14))
         last = None
         while a is not None and p.series_done < goal and p.charted < goal + 3:
-            a = self._infusion(p, "ketamine_infusion", created, target, duration=105 if p.charted == 0 else 90)
+            a = self._infusion(p, "ketamine_infusion", created, target, duration=120 if p.charted == 0 else 105)
             if a is not None:
                 last = a
                 created, target = self._after(a, (2, 4))
@@ -901,11 +903,13 @@ class _Sim:
         iv = a.atype != "esketamine_session"
         p.charted += 1
         aborted = rng.random() < 0.03
-        chair_in = a.start + timedelta(minutes=rng.randint(-5, 10))
-        if iv:
-            total, lead, length = rng.randint(75, 110), rng.randint(8, 18), rng.randint(38, 42)
+        settle = rng.randint(0, 5)  # in the chair within the booked slot: logs of one chair never overlap
+        chair_in = a.start + timedelta(minutes=settle)
+        if iv:  # 40-minute infusion; chair time 75-110 minutes
+            total = rng.randint(75, min(110, a.duration - settle))
+            lead, length = rng.randint(8, 18), rng.randint(38, 42)
         else:  # REMS: monitored for at least two hours after the dose
-            total, lead, length = rng.randint(125, 150), rng.randint(8, 15), rng.randint(8, 12)
+            total, lead, length = rng.randint(135, a.duration - settle), rng.randint(8, 12), rng.randint(8, 12)
         inf_start = chair_in + timedelta(minutes=lead)
         inf_end: datetime | None = inf_start + timedelta(minutes=length)
         chair_out = chair_in + timedelta(minutes=total)

@@ -1,7 +1,7 @@
 """Writing the lake (accepted rows) and the run history (ops rows) as Parquet.
 
 Every file is written to a hidden temporary name in its folder, fsynced, then renamed into place, so no
-partial file is ever read as data. Lake files are named by content: the landed file's sha256 and the
+partial file is ever read as data. Lake files are named by content: the landed file version (its sha256) and the
 batch number; writing the same version again rewrites the same names.
 """
 
@@ -39,9 +39,9 @@ def months_of(table_name: str, data: pa.Table, timezone: str) -> pa.Array:
     return pc.strftime(column, format="%Y-%m")
 
 
-def write_accepted(home: Home, table_name: str, data: pa.Table, sha256: str, batch_number: int,
+def write_accepted(home: Home, table_name: str, data: pa.Table, version_id: str, batch_number: int,
                    timezone: str) -> list[Path]:
-    """Accepted rows of one batch -> lake/<table>/month=YYYY-MM/<sha256>-<batch>.parquet, one file per month."""
+    """Accepted rows of one batch -> lake/<table>/month=YYYY-MM/<version id>-<batch>.parquet, one per month."""
     if data.num_rows == 0:
         return []
     data = data.select(LAKE[table_name].names).cast(LAKE[table_name])
@@ -49,7 +49,7 @@ def write_accepted(home: Home, table_name: str, data: pa.Table, sha256: str, bat
     written = []
     for month in sorted(set(months.to_pylist())):
         part = data.filter(pc.equal(months, month))
-        written.append(write_parquet(part, home.lake_file(table_name, month, f"{sha256}-{batch_number:04d}")))
+        written.append(write_parquet(part, home.lake_file(table_name, month, f"{version_id}-{batch_number:04d}")))
     return written
 
 

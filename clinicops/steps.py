@@ -35,9 +35,10 @@ class PlannedFile:
     source: str
     name: str
     inbox_path: Path
-    sha256: str
+    sha256: str  # of the content
     size: int
     seq: int
+    version_id: str  # what the manifest and the lake file names know this version by
 
 
 @dataclass
@@ -103,12 +104,12 @@ def plan_run(home: Home) -> dict[str, SourcePlan]:
         plan = SourcePlan(source)
         seen: set[str] = set()
         for item in scan_inbox(home, source):
-            if manifest.known(source, item.sha256) or item.sha256 in seen:
+            if manifest.known(source, item.version_id) or item.version_id in seen:
                 plan.skipped.append(item.name)
                 continue
-            seen.add(item.sha256)
+            seen.add(item.version_id)
             seq += 1
-            plan.new.append(PlannedFile(source, item.name, item.path, item.sha256, item.size, seq))
+            plan.new.append(PlannedFile(source, item.name, item.path, item.sha256, item.size, seq, item.version_id))
         plans[source] = plan
     return plans
 
@@ -155,19 +156,19 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
             )
             batches, rows = [], 0
             for number, batch in enumerate(reader_for(planned.source, planned.name)(landed, ctx)):
-                path = home.work_batch(run_id, planned.source, planned.sha256, number, batch.table)
+                path = home.work_batch(run_id, planned.source, planned.version_id, number, batch.table)
                 write_parquet(batch.data, path)
                 batches.append((batch.table, path))
                 rows += batch.data.num_rows
             vault.save()  # before anything keyed by a new patient_key reaches the lake
         except FileRejected as e:
             staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, str(e)))
-            log.warning("rejected %s/%s: %s", planned.source, planned.name, e)
+            log.warning("rejected (%s): %s", planned.source, e)
             continue
         except (OSError, ValueError, KeyError, TypeError) as e:  # a reader bug: never echo values (PHI)
             reason = f"{planned.name}: could not be read ({type(e).__name__})"
             staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, reason))
-            log.warning("rejected %s/%s: %s", planned.source, planned.name, reason)
+            log.warning("rejected (%s): %s", planned.source, reason)
             continue
         staged.files.append(StagedFile(planned, batches, rows, ingested_at))
     return staged
@@ -194,7 +195,7 @@ def accept_source(home: Home, config: Config, validator, staged: StagedSource, r
         for number, (table, path) in enumerate(staged_file.batches):
             batch = pq.read_table(path)
             verdict = validator.validate(table, batch, run_id=run_id, source=staged.source, file=planned.name)
-            write_accepted(home, table, verdict.accepted, planned.sha256, number, config.practice.timezone)
+            write_accepted(home, table, verdict.accepted, planned.version_id, number, config.practice.timezone)
             quarantine.extend(verdict.quarantine)
             for r in verdict.results:
                 key = (r["expectation"], r["rule"], r["column_name"])
@@ -208,11 +209,11 @@ def accept_source(home: Home, config: Config, validator, staged: StagedSource, r
             outcome.rows_read += batch.num_rows
             outcome.rows_accepted += verdict.accepted.num_rows
             outcome.rows_quarantined += len(verdict.quarantine)
-        part = f"{staged.source}-{planned.sha256[:16]}"
+        part = f"{staged.source}-{planned.version_id[:16]}"
         write_ops(home, "quarantine", run_id, quarantine, part)
         write_ops(home, "validation_results", run_id, list(results.values()), part)
         manifest.record(ManifestEntry(staged.source, planned.name, planned.sha256, planned.size, planned.seq, run_id,
-                                      staged_file.ingested_at.isoformat()))
+                                      staged_file.ingested_at.isoformat(), planned.version_id))
         outcome.files_read += 1
     write_ops(home, "rejected_files", run_id, [
         {"run_id": run_id, "source": r.source, "file": r.file, "file_sha256": r.sha256, "reason": r.reason}

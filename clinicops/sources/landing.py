@@ -27,8 +27,17 @@ class InboxFile:
     source: str
     name: str
     path: Path
-    sha256: str
+    sha256: str  # of the content: names the raw copy
     size: int
+
+    @property
+    def version_id(self) -> str:
+        """What makes this file version new. Usually its content alone; but a saved review-site response
+        is dated by its name (`<site>__<id>__<kind>__<YYYY-MM-DD>.json`), so two fetches that returned the
+        same bytes on different days are two versions (two nightly snapshots)."""
+        if self.source == "reviews" and self.name.lower().endswith(".json") and "__" in self.name:
+            return hashlib.sha256(f"{self.name}\0{self.sha256}".encode()).hexdigest()
+        return self.sha256
 
     @property
     def suffix(self) -> str:
@@ -39,11 +48,16 @@ class InboxFile:
 class ManifestEntry:
     source: str
     name: str
-    sha256: str
+    sha256: str  # of the content
     size: int
     seq: int
     run_id: str
     ingested_at: str  # ISO 8601 UTC
+    version_id: str = ""  # see InboxFile.version_id; empty = the sha256
+
+    @property
+    def key(self) -> str:
+        return f"{self.source}:{self.version_id or self.sha256}"
 
 
 def sha256_of(path: Path) -> str:
@@ -103,10 +117,10 @@ class Manifest:
                         entry = ManifestEntry(**json.loads(line))
                     except (ValueError, TypeError):
                         continue  # a line torn by a crash: its version is simply ingested again
-                    self.entries.setdefault(f"{entry.source}:{entry.sha256}", entry)
+                    self.entries.setdefault(entry.key, entry)
 
-    def known(self, source: str, sha256: str) -> ManifestEntry | None:
-        return self.entries.get(f"{source}:{sha256}")
+    def known(self, source: str, version_id: str) -> ManifestEntry | None:
+        return self.entries.get(f"{source}:{version_id}")
 
     @property
     def last_seq(self) -> int:
@@ -126,7 +140,7 @@ class Manifest:
             os.fsync(fd)
         finally:
             os.close(fd)
-        self.entries.setdefault(f"{entry.source}:{entry.sha256}", entry)
+        self.entries.setdefault(entry.key, entry)
 
 
 def now_iso(moment: datetime) -> str:

@@ -37,3 +37,19 @@ def test_manifest_survives_a_torn_line(tmp_path: Path) -> None:
     assert again.known("bookings", "a" * 64) and again.last_seq == 1
     again.record(ManifestEntry("bookings", "c.csv", "c" * 64, 10, 2, "run2", "2026-11-21T07:00:00+00:00"))
     assert Manifest(home).known("bookings", "c" * 64).seq == 2
+
+
+def test_a_saved_response_is_dated_by_its_name(tmp_path: Path) -> None:
+    """Two fetches that returned the same bytes on different days are two snapshots; an export copied
+    under another name is the same version."""
+    home = Home(tmp_path)
+    home.make_dirs()
+    body = b'{"id": "x", "rating": 4.5, "review_count": 30}'
+    (home.inbox("reviews") / "yelp__x__details__2026-10-24.json").write_bytes(body)
+    (home.inbox("reviews") / "yelp__x__details__2026-11-24.json").write_bytes(body)
+    (home.inbox("bookings") / "a.csv").write_bytes(b"x\n1\n")
+    (home.inbox("bookings") / "copy of a.csv").write_bytes(b"x\n1\n")
+    reviews = scan_inbox(home, "reviews")
+    assert reviews[0].sha256 == reviews[1].sha256 and reviews[0].version_id != reviews[1].version_id
+    bookings = scan_inbox(home, "bookings")
+    assert bookings[0].version_id == bookings[1].version_id == bookings[0].sha256
