@@ -8,7 +8,7 @@ and publishes it atomically. The only code that opens DuckDB for writing.
 
 Decisions taken where the spec is silent (the SQL files say the same beside the rule):
 - `raw`, `config` and `staging` are in-memory databases attached under those names for the build; SQL reads
-  them as `raw.bookings`, `staging.bookings`, ... and they never take space in the published file, which holds
+  them as `raw.bookings`, `staging.stg_bookings`, ... and they never take space in the published file, which holds
   `core`, `marts` and `ops` only.
 - An appointment whose status is unknown (NULL) counts as `excluded`.
 - `core.calendar` (and so `marts.utilization_daily`) spans the start dates of non-excluded appointments, so an

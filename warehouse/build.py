@@ -4,7 +4,7 @@ The build connects to an in-memory database and attaches the new file `home.next
 `wh` (with the configured storage version, so DuckDB 1.4 readers can open it). The schemas that only
 serve the build, `raw` (the lake and the run history), `config` (the practice's configuration) and
 `staging` (latest versions), are attached in-memory databases of those names: SQL reads them as
-`raw.bookings`, `staging.bookings`, ..., and they never take a page of the published file. `core`,
+`raw.bookings`, `staging.stg_bookings`, ..., and they never take a page of the published file. `core`,
 `marts` and `ops` are schemas of `wh`. Every model's table and column comments come from its sidecar,
 and the build fails, naming the model, when a key is not unique, when the sidecar and the SQL disagree,
 or when a column is named for a person's identity (name, phone, e-mail, date of birth, ...).

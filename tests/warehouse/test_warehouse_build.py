@@ -48,7 +48,7 @@ def test_published_file_holds_core_marts_ops_only(practice) -> None:
     assert not practice.built.path.exists()  # the built file was moved, not copied
     assert not Path(str(practice.warehouse) + ".wal").exists()
     assert practice.built.row_counts["marts.utilization_daily"] == 180
-    assert "staging.bookings" not in practice.built.row_counts
+    assert "staging.stg_bookings" not in practice.built.row_counts
 
 
 def test_check_warehouse_passes(practice) -> None:

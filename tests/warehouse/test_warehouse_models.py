@@ -18,7 +18,7 @@ def test_discovered_models_run_in_layer_then_dependency_order() -> None:
     layers = [name.split(".")[0] for name in names]
     assert layers == sorted(layers, key=LAYERS.index)
     for before, after in [
-        ("staging.bookings", "core.appointments"),
+        ("staging.stg_bookings", "core.appointments"),
         ("core.infusion_sessions", "core.appointments"),
         ("core.appointments", "core.patients"),
         ("core.appointments", "core.calendar"),

@@ -25,7 +25,7 @@ bookings as (
         updated_at,
         age_band,
         source_format
-    from staging.bookings
+    from staging.stg_bookings
 
 ),
 

@@ -29,7 +29,7 @@ sessions as (
         gad7_pre,
         adverse_events,
         aborted
-    from staging.sessions
+    from staging.stg_sessions
 
 ),
 

@@ -31,7 +31,7 @@ booking_texts as (
             ),
             '\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b', ' removed ', 'g'
         ) as referral_source_raw
-    from staging.bookings
+    from staging.stg_bookings
 
 ),
 

@@ -10,7 +10,7 @@ snapshots as (
         reported_rating,
         reported_review_count,
         origin
-    from staging.review_snapshots
+    from staging.stg_review_snapshots
 
 ),
 

@@ -13,7 +13,7 @@ reviews as (
         text,
         origin,
         updated_at
-    from staging.reviews
+    from staging.stg_reviews
 
 ),
 
