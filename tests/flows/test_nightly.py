@@ -53,6 +53,17 @@ def test_a_night_publishes_a_warehouse_that_meets_the_contract(first_run) -> Non
     con.close()
 
 
+def test_the_run_leaves_a_markdown_summary_artifact(first_run) -> None:
+    from prefect.artifacts import Artifact
+
+    from clinicops.flows.nightly import ARTIFACT_KEY
+
+    _, summary = first_run
+    artifact = Artifact.get(ARTIFACT_KEY)
+    assert artifact is not None and artifact.type == "markdown"
+    assert summary.run_id in artifact.data and "| bookings | 1 | 0 | 0 | 6 | 4 | 2 |" in artifact.data
+
+
 def test_no_phi_downstream_of_the_landing_copy(first_run) -> None:
     home, _ = first_run
     places = [*home.lake.rglob("*.parquet"), *home.ops.rglob("*.parquet"), *home.reports.rglob("*.html"),
