@@ -118,3 +118,17 @@ def make_practice(root: Path) -> Home:
     (home.inbox("reviews") / "yelp__test-practice-columbia__details__2026-11-24.json").write_text(json.dumps({
         "id": "test-practice-columbia", "alias": "test-practice-columbia", "rating": 4.5, "review_count": 31}))
     return home
+
+
+def contract_checker() -> Path:
+    """../shared/tools/check_warehouse.py beside the clone (CI puts shared/ there), or $CLINICOPS_CHECK_WAREHOUSE."""
+    import os
+
+    if os.environ.get("CLINICOPS_CHECK_WAREHOUSE"):
+        return Path(os.environ["CLINICOPS_CHECK_WAREHOUSE"])
+    root = Path(__file__).resolve().parents[1]
+    for folder in root.parents:
+        candidate = folder / "shared" / "tools" / "check_warehouse.py"
+        if candidate.exists():
+            return candidate
+    raise FileNotFoundError("shared/tools/check_warehouse.py is not beside this clone; set CLINICOPS_CHECK_WAREHOUSE")

@@ -7,14 +7,14 @@ import csv
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from clinicops.home import Home
+from tests.practice import contract_checker
 
-CHECKER = Path(__file__).resolve().parents[2] / "shared" / "tools" / "check_warehouse.py"
+CHECKER = contract_checker()
 
 
 @pytest.fixture(scope="module")

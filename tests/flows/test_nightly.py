@@ -12,10 +12,10 @@ import pytest
 
 from clinicops.flows.nightly import run_nightly
 from clinicops.runlock import RunLocked, run_lock
-from tests.practice import PHI, booking, make_practice, write_csv
+from tests.practice import PHI, booking, contract_checker, make_practice, write_csv
 
 AS_OF = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 02:00 in New York
-CHECKER = Path(__file__).resolve().parents[3] / "shared" / "tools" / "check_warehouse.py"
+CHECKER = contract_checker()
 def table_contents(path: Path) -> dict[str, list]:
     con = duckdb.connect(str(path), read_only=True)
     try:

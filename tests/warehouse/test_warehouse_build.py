@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import os
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
@@ -18,8 +17,9 @@ from clinicops.home import Home
 from clinicops.warehouse.build import build_warehouse
 from clinicops.warehouse.models import Model, ModelError, discover_models, load_model
 from clinicops.warehouse.publish import publish
+from tests.practice import contract_checker
 
-CHECKER = Path(os.environ.get("CLINICOPS_CHECK_WAREHOUSE", "/work/shared/tools/check_warehouse.py"))
+CHECKER = contract_checker()
 
 AS_OF = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)  # the fixture's as_of (Tue 12:00 EDT)
 
