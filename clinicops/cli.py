@@ -17,6 +17,7 @@ from pathlib import Path
 from clinicops.config import ConfigError, load_config
 from clinicops.home import Home, resolve_home
 from clinicops.settings import configure_offline
+from clinicops.vault import VaultError
 
 DEMO_HOME = Path("demo-home")
 
@@ -151,6 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
+        return 2
+    except VaultError as e:
+        print(f"vault error: {e}", file=sys.stderr)
         return 2
 
 

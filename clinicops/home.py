@@ -122,8 +122,12 @@ class Home:
         return self.build_dir / f"next-{run_id}.duckdb"
 
     # runs
+    @property
+    def work_root(self) -> Path:
+        return self.root / "work"
+
     def work(self, run_id: str) -> Path:
-        return self.root / "work" / run_id
+        return self.work_root / run_id
 
     def work_batch(self, run_id: str, source: str, sha256: str, number: int, table: str) -> Path:
         return self.work(run_id) / source / f"{sha256}-{number:04d}-{table}.parquet"
@@ -138,6 +142,6 @@ class Home:
             self.inbox(source).mkdir(parents=True, exist_ok=True)
         self.profiles.mkdir(parents=True, exist_ok=True)
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        for private in (self.landing, self.vault.parent, self.root / "work"):
+        for private in (self.landing, self.vault.parent, self.work_root):
             private.mkdir(parents=True, exist_ok=True)
             os.chmod(private, 0o700)

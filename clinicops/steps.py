@@ -227,6 +227,20 @@ def clean_work(home: Home, run_id: str) -> None:
     shutil.rmtree(home.work(run_id), ignore_errors=True)
 
 
+def clear_leftovers(home: Home) -> list[Path]:
+    """What a killed run left behind: its scratch batches and its half-built warehouse. Called under the
+    run lock, so no other run is using them; the lake and the manifest need no clean-up (temp names are
+    never read, and a version without its manifest line is simply ingested again)."""
+    leftovers = [p for p in (home.work_root.iterdir() if home.work_root.is_dir() else [])]
+    leftovers += [p for p in (home.build_dir.iterdir() if home.build_dir.is_dir() else [])]
+    for path in leftovers:
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+    return leftovers
+
+
 def run_history(home: Home, table: str, run_id: str) -> list[dict]:
     """One run's rows of an ops history table (validation_results, quarantine, rejected_files, ...)."""
     return [row for path in sorted((home.ops / table).glob(f"{run_id}*.parquet"))

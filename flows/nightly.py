@@ -29,6 +29,7 @@ from clinicops.steps import (
     StagedSource,
     accept_source,
     clean_work,
+    clear_leftovers,
     new_run_id,
     plan_run,
     run_history,
@@ -187,11 +188,13 @@ def summary_markdown(summary: RunSummary) -> str:
 
 
 def run_nightly(home: Home, as_of: datetime | None = None) -> RunSummary:
-    """The front door of a night's run: refuses a bad configuration (ConfigError) and a second concurrent
-    run (RunLocked) before anything is touched, then runs the flow."""
+    """The front door of a night's run: refuses a bad configuration (ConfigError), a wrong or missing vault
+    key (VaultError) and a second concurrent run (RunLocked) before anything is touched, then runs the flow."""
     load_config(home.config_file)
     home.make_dirs()
+    Vault.open(home.vault, vault_secret())  # a wrong or missing vault key stops the run before anything is touched
     with run_lock(home):
+        clear_leftovers(home)
         started_at = datetime.now(UTC)
         run_id = new_run_id(started_at)
         as_of = as_of or started_at

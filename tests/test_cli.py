@@ -57,3 +57,19 @@ def test_run_prints_a_summary_and_no_phi(tmp_path: Path, capsys: pytest.CaptureF
     assert con.execute("select strftime(as_of at time zone 'UTC', '%Y-%m-%d %H:%M') from ops.runs").fetchall() == [
         ("2026-11-25 07:00",)]
     con.close()
+
+
+def test_an_encrypted_vault_and_a_wrong_key(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    home = make_practice(tmp_path)
+    monkeypatch.setenv("CLINICOPS_VAULT_KEY", "a long practice passphrase")
+    assert main(["run", "--home", str(tmp_path), "--as-of", "2026-11-25T02:00"]) == 0
+    assert home.vault.read_bytes().startswith(b"CLINICOPS-VAULT/1\naes-gcm ")
+    assert b"MRN-77231" not in home.vault.read_bytes()
+    capsys.readouterr()
+    monkeypatch.setenv("CLINICOPS_VAULT_KEY", "the wrong passphrase")
+    assert main(["run", "--home", str(tmp_path), "--as-of", "2026-11-25T02:00"]) == 2
+    assert "wrong vault key" in capsys.readouterr().err
+    monkeypatch.delenv("CLINICOPS_VAULT_KEY")
+    assert main(["run", "--home", str(tmp_path), "--as-of", "2026-11-25T02:00"]) == 2
+    assert "CLINICOPS_VAULT_KEY" in capsys.readouterr().err
