@@ -4,6 +4,10 @@ VENV ?= .venv
 PYTHON ?= python3
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum | cut -d' ' -f1)
 
+# An older DuckDB, to test that analysts' tools (DuckDB 1.4 and newer) open the published warehouse.
+OLD_DUCKDB := .venv-duckdb-1.4
+OLD_DUCKDB_VERSION := 1.4.4
+
 .PHONY: demo test lint install
 
 install: $(STAMP)
@@ -17,9 +21,14 @@ $(STAMP): pyproject.toml requirements.lock
 demo: $(STAMP)
 	$(VENV)/bin/clinicops demo
 
-test: $(STAMP)
+$(OLD_DUCKDB)/.installed-$(OLD_DUCKDB_VERSION):
+	test -x $(OLD_DUCKDB)/bin/python || $(PYTHON) -m venv $(OLD_DUCKDB)
+	$(OLD_DUCKDB)/bin/python -m pip install --quiet --disable-pip-version-check duckdb==$(OLD_DUCKDB_VERSION)
+	touch $@
+
+test: $(STAMP) $(OLD_DUCKDB)/.installed-$(OLD_DUCKDB_VERSION)
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/python -m pytest -q
+	CLINICOPS_OLD_DUCKDB_PYTHON=$(OLD_DUCKDB)/bin/python $(VENV)/bin/python -m pytest -q
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

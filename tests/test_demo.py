@@ -4,9 +4,12 @@ warehouse meets the contract, and the demo's planted PHI reaches nothing downstr
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -93,3 +96,23 @@ def test_the_demo_planted_phi_stays_in_the_landing_copy(demo) -> None:
         values = {v for (v,) in con.execute(f'select distinct "{column}" from {schema}.{table}').fetchall()}
         assert not values & patient_ids, f"a source patient id in {schema}.{table}.{column}"
     con.close()
+
+
+def test_duckdb_1_4_opens_the_published_warehouse(demo) -> None:
+    """Analysts may still use DuckDB 1.4: the file is written in storage version v1.4.0, comments and
+    TIMESTAMPTZ intact. `make test` provides a DuckDB 1.4 interpreter in CLINICOPS_OLD_DUCKDB_PYTHON."""
+    old_python = os.environ.get("CLINICOPS_OLD_DUCKDB_PYTHON")
+    if not old_python:
+        pytest.skip("run through `make test`, which installs DuckDB 1.4 beside the project")
+    home, _, _ = demo
+    probe = Path(__file__).with_name("old_duckdb_probe.py")
+    done = subprocess.run([old_python, str(probe), str(home.warehouse)], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    old = json.loads(done.stdout)
+    assert old["version"].startswith("1.4.")
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    rows = {f"{s}.{t}": con.execute(f"select count(*) from {s}.{t}").fetchall()[0][0]
+            for s, t in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()}
+    con.close()
+    assert old["rows"] == rows and rows["core.appointments"] > 1000
+    assert old["comment"] and old["start_at"] == "TIMESTAMP WITH TIME ZONE"
