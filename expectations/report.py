@@ -190,6 +190,8 @@ def _page(*, run_id: str, practice: str, results: list[dict], quarantine: list[d
         source_files = [f for f in files if f[0] == source]
         if not source_files:
             out.append('<p class="muted">No file of this source was validated.</p>')
+        # files with rows set aside first: that is what staff open the report for
+        source_files.sort(key=lambda k: (not quarantined.get(k) and all(r["success"] for r in by_file.get(k, [])), k))
         for key in source_files:
             out.extend(_file_card(key[1], by_file.get(key, []), quarantined.get(key, [])))
 
@@ -202,7 +204,8 @@ def _file_card(file: str, rows: list[dict], bad: list[dict]) -> list[str]:
     status = _badge("ok", "passed") if not failed and not bad else _badge("warn", f"{len(bad)} row(s) set aside")
     out = [f'<section class="card"><h3>{_e(file)} {status}</h3>']
     if rows:
-        out.append("<table><tr><th>rule</th><th>column</th><th>expectation</th><th>result</th>"
+        out.append(f"<details{' open' if failed else ''}><summary>{len(rows)} expectation(s), {failed} failed</summary>"
+                   "<table><tr><th>rule</th><th>column</th><th>expectation</th><th>result</th>"
                    "<th class=num>rows checked</th><th class=num>unexpected</th><th class=num>%</th></tr>")
         for r in rows:
             checked, unexpected = _int(r["element_count"]), _int(r["unexpected_count"])
@@ -213,7 +216,7 @@ def _file_card(file: str, rows: list[dict], bad: list[dict]) -> list[str]:
                 f"<td><code>{_e(r.get('expectation'))}</code></td><td>{result}</td>"
                 f"<td class=num>{checked}</td><td class=num>{unexpected}</td><td class=num>{share}</td></tr>"
             )
-        out.append("</table>")
+        out.append("</table></details>")
     if bad:
         listed = sorted(bad, key=lambda q: _int(q.get("row_number")))[:MAX_ROWS_PER_FILE]
         out.append(f"<details open><summary>Quarantined rows ({len(bad)})</summary>"
