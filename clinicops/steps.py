@@ -165,7 +165,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
             staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, str(e)))
             log.warning("rejected (%s): %s", planned.source, e)
             continue
-        except (OSError, ValueError, KeyError, TypeError) as e:  # a reader bug: never echo values (PHI)
+        except Exception as e:  # noqa: BLE001 - an unreadable file must not stop the others; never echo values (PHI)
             reason = f"{planned.name}: could not be read ({type(e).__name__})"
             staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, reason))
             log.warning("rejected (%s): %s", planned.source, reason)
