@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from clinicops import config as config_module
 from clinicops.config import Config
@@ -62,6 +63,18 @@ class When:
     def describe(self) -> str:
         words = {"equals": "is", "not_equals": "is not", "in": "is one of", "not_in": "is not one of"}
         return f"{self.column} {words[self.operator]} {self.value!r}"
+
+    def mask(self, batch: pa.Table) -> np.ndarray:
+        """The rows this condition selects, computed on the batch (the same meaning as `to_condition`)."""
+        column = batch.column(self.column)
+        present = pc.is_valid(column)
+        values = [self.value] if self.operator in ("equals", "not_equals") else list(self.value)
+        member = pc.fill_null(pc.is_in(column, value_set=pa.array(values, type=column.type)), False)
+        if self.operator in ("equals", "in"):
+            selected = pc.and_(member, present)
+        else:
+            selected = pc.or_(pc.invert(member), pc.invert(present))
+        return np.asarray(selected.to_numpy(zero_copy_only=False), dtype=bool)
 
     def to_condition(self) -> Any:
         """The GX row condition. NULL is spelled out (pandas compares a missing value differently for text
@@ -131,7 +144,8 @@ class Rule:
 class ValidationOutcome:
     accepted: pa.Table  # rows that passed every rule, schema = schemas.LAKE[table] (no _raw_values)
     quarantine: list[dict]  # one per failed row, keys = OPS["quarantine"] fields
-    results: list[dict]  # one per expectation, keys = OPS["validation_results"] fields
+    results: list[dict]  # one per file of the batch and expectation, keys = OPS["validation_results"] fields
+    rejected_rows: list[int] = field(default_factory=list)  # positions (in the batch) of the quarantined rows
 
 
 # ---- suites as data ----------------------------------------------------------------------------------
@@ -368,8 +382,10 @@ class Validator:
             needed = {c for r in rules for c in r.columns}
             self._columns[table] = [c for c in LAKE[table].names if c in needed]
 
-    def validate(self, table: str, batch: pa.Table, *, run_id: str, source: str, file: str) -> ValidationOutcome:
-        """Judge one batch of `table` (its lake columns plus `_raw_values`)."""
+    def validate(self, table: str, batch: pa.Table, *, run_id: str, source: str,
+                 file: str | None = None) -> ValidationOutcome:
+        """Judge one batch of `table` (its lake columns plus `_raw_values`), which may hold rows of several
+        files: results come per file (named by `_file`; `file` names an empty batch)."""
         if table not in self.rules:
             raise ValueError(f"no suite loaded for {table!r} (loaded: {', '.join(self.rules)})")
         schema = LAKE[table]
@@ -379,20 +395,7 @@ class Validator:
         rules = self.rules[table]
         failed = self._failures(table, batch)  # rule position -> (element count, failing row positions)
 
-        results = [
-            {
-                "run_id": run_id,
-                "source": source,
-                "file": file,
-                "expectation": rule.expectation,
-                "rule": rule.rule,
-                "column_name": rule.column_name,
-                "success": not failed[rule.position][1],
-                "element_count": failed[rule.position][0],
-                "unexpected_count": len(failed[rule.position][1]),
-            }
-            for rule in rules
-        ]
+        results = self._results(batch, rules, failed, run_id=run_id, source=source, file=file)
 
         broken_by_row: dict[int, list[Rule]] = {}
         for rule in rules:  # suite order, so each row's list starts with the first rule it broke
@@ -424,7 +427,34 @@ class Validator:
             keep = np.ones(batch.num_rows, dtype=bool)
             keep[rows] = False
             accepted = accepted.filter(pa.array(keep))
-        return ValidationOutcome(accepted=accepted.cast(schema), quarantine=quarantine, results=results)
+        return ValidationOutcome(accepted=accepted.cast(schema), quarantine=quarantine, results=results,
+                                 rejected_rows=rows)
+
+    @staticmethod
+    def _results(batch: pa.Table, rules: list[Rule], failed: dict[int, tuple[int, list[int]]], *, run_id: str,
+                 source: str, file: str | None) -> list[dict]:
+        """One result per file of the batch and rule. A batch may hold several small files (one GX call for
+        them all is far cheaper than one each); GX's counts are then split by file, and the split must add
+        up to GX's own totals."""
+        names = batch.column("_file").to_pylist()
+        files = list(dict.fromkeys(names)) or [file]
+        if len(files) == 1:
+            return [_result(run_id, source, files[0] or file, rule, failed[rule.position][0],
+                            len(failed[rule.position][1])) for rule in rules]
+        of_row = np.array(names, dtype=object)
+        results = []
+        for rule in rules:
+            element_total, bad = failed[rule.position]
+            domain = rule.when.mask(batch) if rule.when else np.ones(batch.num_rows, dtype=bool)
+            if int(domain.sum()) != element_total:
+                raise ValidationFailed(f"{rule.table}: rule {rule.rule!r}: GX judged {element_total} rows, "
+                                       f"the condition selects {int(domain.sum())}")
+            bad_files = of_row[bad] if bad else np.array([], dtype=object)
+            for name in files:
+                in_file = of_row == name
+                results.append(_result(run_id, source, name, rule, int((domain & in_file).sum()),
+                                       int((bad_files == name).sum())))
+        return results
 
     def _failures(self, table: str, batch: pa.Table) -> dict[int, tuple[int, list[int]]]:
         """Run the table's suite on the batch: rule position -> (element count, failing row positions)."""
@@ -455,6 +485,20 @@ class Validator:
         if set(failed) != expected:
             raise ValidationFailed(f"{table}: GX returned results for {len(failed)} of {len(expected)} rules")
         return failed
+
+
+def _result(run_id: str, source: str, file: str | None, rule: Rule, element_count: int, unexpected: int) -> dict:
+    return {
+        "run_id": run_id,
+        "source": source,
+        "file": file,
+        "expectation": rule.expectation,
+        "rule": rule.rule,
+        "column_name": rule.column_name,
+        "success": not unexpected,
+        "element_count": element_count,
+        "unexpected_count": unexpected,
+    }
 
 
 def _exception_message(info: Any) -> str | None:

@@ -15,6 +15,7 @@ import pyarrow as pa
 import pytest
 
 from clinicops.expectations.runner import RAW_VALUES, Rule, ValidationOutcome, Validator, When, load_suite, to_pandas
+from clinicops.sources.common import make_batch
 from clinicops.sources.schemas import LAKE, OPS
 
 if TYPE_CHECKING:
@@ -188,7 +189,7 @@ def test_every_rule_has_a_bad_row_and_results_count_them(table: str, validator: 
         assert result["success"] is (per_rule[rule.rule] == 0)
         assert result["expectation"] == rule.expectation
         assert result["column_name"] == rule.column_name
-        assert (result["run_id"], result["source"], result["file"]) == ("run-1", table, "f")
+        assert (result["run_id"], result["source"], result["file"]) == ("run-1", table, batch_rows[0]["_file"])
         if rule.when is None and rule.expectation == "expect_column_values_to_not_be_null":
             assert result["element_count"] == len(batch_rows)
 
@@ -361,3 +362,18 @@ def test_a_condition_treats_null_the_same_for_text_and_booleans(
     gx_batch = validator._batch_definitions["sessions"].get_batch(batch_parameters={"dataframe": to_pandas(batch)})
     (result,) = gx_batch.validate(suite, result_format="COMPLETE").results
     assert result.result["unexpected_index_list"] == checked
+
+
+def test_several_files_in_one_batch_get_results_of_their_own(validator: Validator, rows: Rows) -> None:
+    """Small files share one GX call; each file's counts are its own and add up to the whole."""
+    outcome, expected, batch_rows = run_cases("sessions", validator, rows)
+    renamed = [dict(r, _file="a.csv" if i % 2 else "b.csv") for i, r in enumerate(batch_rows)]
+    split = validator.validate("sessions", make_batch("sessions", renamed).data, run_id="run-1", source="sessions")
+    assert {r["file"] for r in split.results} == {"a.csv", "b.csv"}
+    for whole in outcome.results:
+        parts = [r for r in split.results if r["rule"] == whole["rule"]]
+        assert sum(p["unexpected_count"] for p in parts) == whole["unexpected_count"], whole["rule"]
+        assert sum(p["element_count"] for p in parts) == whole["element_count"], whole["rule"]
+    bad_in_a = sum(1 for i, r in enumerate(batch_rows) if i % 2 and r["_row_number"] in expected)
+    assert sum(1 for q in split.quarantine if q["file"] == "a.csv") == bad_in_a
+    assert sorted(split.rejected_rows) == [i for i, r in enumerate(batch_rows) if r["_row_number"] in expected]
