@@ -48,7 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         home.config_file.write_text(template, encoding="utf-8")
         print(f"wrote {home.config_file}")
     load_config(home.config_file)
-    print(f"inbox folders: {home.inbox('bookings').parent}/{{bookings,sessions,reviews}}")
+    print(f"inbox folders: {home.inbox_root}/{{bookings,sessions,reviews}}")
     return 0
 
 
@@ -60,7 +60,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     end = date.fromisoformat(args.end_date) if args.end_date else None
     summary = generate_practice(home.root, seed=args.seed, end_date=end, size=size)
     files = sum(len(v) for v in summary.files.values())
-    print(f"wrote {files} files into {home.root / 'inbox'}: {summary.rows['bookings']} booking rows "
+    print(f"wrote {files} files into {home.inbox_root}: {summary.rows['bookings']} booking rows "
           f"({summary.bookings} appointments), "
           f"{summary.sessions} session rows, {summary.reviews} reviews")
     return 0

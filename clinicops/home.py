@@ -53,8 +53,12 @@ class Home:
         return self.root / "profiles"
 
     # inbox and landing
+    @property
+    def inbox_root(self) -> Path:
+        return self.root / "inbox"
+
     def inbox(self, source: str) -> Path:
-        return self.root / "inbox" / source
+        return self.inbox_root / source
 
     @property
     def landing(self) -> Path:
@@ -91,6 +95,10 @@ class Home:
 
     def ops_glob(self, table: str) -> str:
         return str(self.ops / table / "*.parquet")
+
+    def ops_files(self, table: str, run_id: str) -> list[Path]:
+        """One run's history files of a table, in name order."""
+        return sorted((self.ops / table).glob(f"{run_id}*.parquet"))
 
     # privacy
     @property

@@ -289,5 +289,5 @@ def clear_leftovers(home: Home) -> list[Path]:
 
 def run_history(home: Home, table: str, run_id: str) -> list[dict]:
     """One run's rows of an ops history table (validation_results, quarantine, rejected_files, ...)."""
-    return [row for path in sorted((home.ops / table).glob(f"{run_id}*.parquet"))
+    return [row for path in home.ops_files(table, run_id)
             for row in pq.read_table(path).to_pylist()]

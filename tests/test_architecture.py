@@ -56,3 +56,14 @@ def test_no_code_runs_at_import_time_in_the_rooms() -> None:
                     f"{path.relative_to(ROOT)}:{node.lineno} runs code at import time")
                 if isinstance(node, ast.If):
                     assert ast.unparse(node.test) == "__name__ == '__main__'", f"{path}:{node.lineno}"
+
+
+def test_every_path_under_the_home_comes_from_home_py() -> None:
+    """No module but home.py joins a path under the home (`home.root / ...`, `home.lake / ...`)."""
+    joins = re.compile(r"\b(home|self\.home)\.[a-z_]+(\([^)]*\))?\s*/\s*[\"'A-Za-z_]")
+    for room in PYTHON_ROOMS:
+        for path in sources(room):
+            if path.name == "home.py":
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                assert not joins.search(line), f"{path.relative_to(ROOT)}:{number} joins a home path: {line.strip()}"
