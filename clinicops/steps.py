@@ -48,6 +48,7 @@ class SourcePlan:
     source: str
     new: list[PlannedFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # names already ingested (same content)
+    failure: str | None = None  # the inbox folder could not be read: this source fails, the others go on
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,12 @@ def plan_run(home: Home) -> dict[str, SourcePlan]:
     for source in SOURCES:
         plan = SourcePlan(source)
         seen: set[str] = set()
-        for item in scan_inbox(home, source):
+        try:
+            items = scan_inbox(home, source)
+        except OSError as e:
+            plan.failure = f"inbox/{source} could not be read ({type(e).__name__}: {e.strerror or e})"
+            items = []
+        for item in items:
             if manifest.known(source, item.version_id) or item.version_id in seen:
                 plan.skipped.append(item.name)
                 continue
@@ -146,7 +152,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
 
     A file that cannot be read is rejected by name; the other files go on.
     """
-    staged = StagedSource(plan.source, skipped=len(plan.skipped))
+    staged = StagedSource(plan.source, skipped=len(plan.skipped), failure=plan.failure)
     for planned in plan.new:
         ingested_at = datetime.now(UTC)
         try:

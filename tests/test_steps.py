@@ -52,3 +52,24 @@ def test_files_judged_together_are_accounted_one_by_one(tmp_path: Path, chunk_ro
         f"{versions['b_more.csv']}-0000.parquet": [f"M{i}" for i in range(5)],
         f"{versions['c_bad.csv']}-0000.parquet": ["X2"],
     }
+
+
+def test_an_unreadable_inbox_fails_its_source_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import clinicops.steps as steps
+
+    home = make_practice(tmp_path)
+    real_scan = steps.scan_inbox
+
+    def scan(home: Home, source: str):
+        if source == "sessions":
+            raise PermissionError(13, "Permission denied")
+        return real_scan(home, source)
+
+    monkeypatch.setattr(steps, "scan_inbox", scan)
+    plans = plan_run(home)
+    assert plans["sessions"].failure and "Permission denied" in plans["sessions"].failure
+    assert len(plans["bookings"].new) == 1 and plans["bookings"].failure is None
+    config = load_config(home.config_file)
+    staged = stage_source(home, config, Vault.open(home.vault, ""), plans["sessions"], "run-1")
+    outcome = accept_source(home, config, Validator(config), staged, "run-1")
+    assert outcome.failure == plans["sessions"].failure and outcome.ops_row("run-1")["status"] == "failed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from datetime import UTC, datetime
@@ -66,9 +67,10 @@ def test_the_run_leaves_a_markdown_summary_artifact(first_run) -> None:
 
 def test_no_phi_downstream_of_the_landing_copy(first_run) -> None:
     home, _ = first_run
+    prefect_db = list(Path(os.environ["PREFECT_HOME"]).glob("prefect.db*"))  # flow runs, task runs, artifacts
     places = [*home.lake.rglob("*.parquet"), *home.ops.rglob("*.parquet"), *home.reports.rglob("*.html"),
-              home.warehouse, home.manifest]
-    assert len(places) > 5
+              home.warehouse, home.manifest, *prefect_db]
+    assert len(places) > 5 and prefect_db
     for path in places:
         blob = path.read_bytes()
         for value in PHI:
