@@ -29,7 +29,7 @@ import pyarrow.compute as pc
 from clinicops import config as config_module
 from clinicops.config import Config
 from clinicops.sources.common import RAW_VALUES
-from clinicops.sources.schemas import LAKE, SOURCE_OF
+from clinicops.sources.schemas import LAKE, SOURCE_COLUMN, SOURCE_OF
 
 SECTIONS = ("columns", "values", "cross_column")
 SUITES_PACKAGE = "clinicops.expectations.suites"
@@ -110,10 +110,16 @@ class Rule:
 
     @property
     def column_name(self) -> str:
-        """The column named in quarantine and results rows ("column_A,column_B" for a pair rule)."""
+        """The lake column named in results rows ("column_A,column_B" for a pair rule)."""
         if self.column is not None:
             return self.column
         return f"{self.column_a},{self.column_b}"
+
+    @property
+    def source_column(self) -> str:
+        """The column as staff know it from their export (`start`, not `start_at`), for quarantine rows."""
+        columns = [self.column] if self.column is not None else [self.column_a, self.column_b]
+        return ",".join(SOURCE_COLUMN.get(c, c) for c in columns)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -416,7 +422,7 @@ class Validator:
                         "file_sha256": lineage["_file_sha256"],
                         "row_number": lineage["_row_number"],
                         "rule": broken[0].rule,
-                        "column_name": broken[0].column_name,
+                        "column_name": broken[0].source_column,
                         "message": _message(broken),
                         "raw_values": lineage[RAW_VALUES],
                     }

@@ -119,6 +119,16 @@ PARTITION_COLUMN = {
     "reviews": "published_at",
     "review_snapshots": "snapshot_date",
 }
+# lake columns whose name differs from the column staff see in their export (quarantine rows name the latter)
+SOURCE_COLUMN = {
+    "patient_key": "patient_id",
+    "start_at": "start",
+    "chair_in_at": "chair_in",
+    "infusion_start_at": "infusion_start",
+    "infusion_end_at": "infusion_end",
+    "chair_out_at": "chair_out",
+    "referral_source_raw": "referral_source",
+}
 # the ops source each lake table belongs to
 SOURCE_OF = {"bookings": "bookings", "sessions": "sessions", "reviews": "reviews", "review_snapshots": "reviews"}
 

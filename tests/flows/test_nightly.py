@@ -48,7 +48,7 @@ def test_a_night_publishes_a_warehouse_that_meets_the_contract(first_run) -> Non
     quarantine = con.execute("select file, row_number, rule, column_name from ops.quarantine order by row_number"
                              ).fetchall()
     assert [(f, r, c) for f, r, _, c in quarantine] == [("bookings_2026-11.csv", 6, "provider_id"),
-                                                        ("bookings_2026-11.csv", 7, "start_at")]
+                                                        ("bookings_2026-11.csv", 7, "start")]
     assert con.execute("select count(*) from ops.validation_results where source = 'bookings'").fetchall()[0][0] > 5
     assert con.execute("select status, exit_code from ops.runs").fetchall() == [("published", 0)]
     con.close()
