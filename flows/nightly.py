@@ -16,6 +16,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.states import Failed, State
 
 from clinicops.config import Config, load_config
 from clinicops.expectations.report import render_report
@@ -103,7 +104,7 @@ def report(home: Home, config: Config, run_id: str) -> Path:
 # ---- the flow -----------------------------------------------------------------------------------------
 
 @flow(name="clinicops-nightly", log_prints=False)
-def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary:
+def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary | State:
     """One night: ingest every source, validate it, build the warehouse beside the live one, publish it."""
     home = Home(Path(home_dir))
     config = load_config(home.config_file)
@@ -142,6 +143,8 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
     summary.report = report(home, config, run_id)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
                              description="clinicops nightly run summary")
+    if summary.exit_code == 1:  # nothing published: the flow run itself shows as failed
+        return Failed(message=summary.message, data=summary)
     return summary
 
 
@@ -199,10 +202,14 @@ def run_nightly(home: Home, as_of: datetime | None = None) -> RunSummary:
         run_id = new_run_id(started_at)
         as_of = as_of or started_at
         try:
-            return nightly(str(home.root), run_id, as_of, started_at)
-        except Exception as e:  # the flow itself broke: nothing was published
-            summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
-                                 message=f"the run failed ({type(e).__name__}: {_first_line(e)}); "
-                                         "yesterday's warehouse stays")
-            _record_run(home, summary, started_at)
-            return summary
+            outcome = nightly(str(home.root), run_id, as_of, started_at, return_state=True).result(
+                raise_on_failure=False)
+        except Exception as e:  # noqa: BLE001 - Prefect itself could not run the flow
+            outcome = e
+        if isinstance(outcome, RunSummary):
+            return outcome
+        summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
+                             message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
+                                     "yesterday's warehouse stays")
+        _record_run(home, summary, started_at)
+        return summary

@@ -151,6 +151,11 @@ def test_a_failed_build_leaves_yesterdays_warehouse(tmp_path: Path) -> None:
     summary = run_nightly(home, AS_OF)
     assert summary.exit_code == 1 and "was not built" in summary.message
     assert home.warehouse.read_bytes() == before
+    from prefect import get_client
+
+    with get_client(sync_client=True) as client:  # the flow run itself is marked failed, visibly
+        [latest] = client.read_flow_runs(limit=1, sort="START_TIME_DESC")
+    assert latest.state.is_failed() and "was not built" in latest.state.message
     broken.unlink()
     fixed = run_nightly(home, AS_OF)
     assert fixed.exit_code == 0
