@@ -33,7 +33,7 @@ sessions as (
 
 ),
 
-measured as (
+final as (
 
     select
         session_id,
@@ -69,44 +69,6 @@ measured as (
         aborted,
         adverse_events is not null as has_adverse_event
     from sessions
-
-),
-
-final as (
-
-    select
-        session_id,
-        appointment_id,
-        patient_key,
-        location_id,
-        chair_id,
-        provider_id,
-        session_date,
-        chair_in_at,
-        infusion_start_at,
-        infusion_end_at,
-        chair_out_at,
-        chair_minutes,
-        infusion_minutes,
-        medication,
-        route,
-        dose_mg,
-        weight_kg,
-        dose_mg_per_kg,
-        infusion_number,
-        bp_systolic_pre,
-        bp_diastolic_pre,
-        bp_systolic_max,
-        heart_rate_max,
-        spo2_min,
-        phq9_pre,
-        phq9_post,
-        phq9_change,
-        gad7_pre,
-        adverse_events,
-        aborted,
-        has_adverse_event
-    from measured
 
 )
 

@@ -1,19 +1,6 @@
 -- The site's own reported rating and review count per location and fetch date.
 with
 
-snapshots as (
-
-    select
-        site,
-        location_id,
-        snapshot_date,
-        reported_rating,
-        reported_review_count,
-        origin
-    from staging.stg_review_snapshots
-
-),
-
 final as (
 
     select
@@ -23,7 +10,7 @@ final as (
         reported_rating,
         reported_review_count,
         origin
-    from snapshots
+    from staging.stg_review_snapshots
 
 )
 
