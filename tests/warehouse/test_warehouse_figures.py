@@ -371,6 +371,8 @@ def test_ops_history(wh: duckdb.DuckDBPyConnection) -> None:
 def test_freshness(wh: duckdb.DuckDBPyConnection) -> None:
     found = {r[0]: r[1:] for r in rows(wh, "select source, hours_stale, lake_rows from ops.freshness")}
     # as_of 31 March 16:00Z. bookings: newest updated_at 30 March 10:00Z -> 30 h; 43 versions in the lake
-    # sessions: 20 March 12:00Z -> 11 days 4 h = 268 h; reviews: 20 March 00:00Z -> 280 h (8 reviews + 6 snapshots)
-    assert found == {"bookings": (30.0, 43), "sessions": (268.0, 5), "reviews": (280.0, 14)}
+    # sessions: 20 March 12:00Z -> 11 days 4 h = 268 h; reviews: the newest is pn1, published 10 March 18:00Z
+    # (the newest snapshot, 10 March, counts from local midnight = 04:00Z) -> 20 days 22 h = 502 h (8 reviews +
+    # 6 snapshots)
+    assert found == {"bookings": (30.0, 43), "sessions": (268.0, 5), "reviews": (502.0, 14)}
     assert one(wh, "select run_id, timezone, series_size from ops.build_info") == ("r1", "America/New_York", 6)

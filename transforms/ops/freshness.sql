@@ -1,5 +1,6 @@
--- How fresh each source is: always one row per source, bookings, sessions and reviews. For reviews the
--- snapshots count too, a snapshot's data time being the local midnight of its fetch date.
+-- How fresh each source is: always one row per source, bookings, sessions and reviews. The data time of
+-- a booking or session is its version time (updated_at); of a review its publication, and a snapshot's
+-- the local midnight of its fetch date.
 with
 
 settings as (
@@ -32,7 +33,7 @@ lake_times as (
     union all
     select
         'reviews' as source,
-        updated_at as data_at,
+        published_at as data_at,
         _ingested_at as ingested_at
     from raw.reviews
     union all
@@ -62,7 +63,8 @@ final as (
         sources.source,
         latest.newest_data_at,
         latest.last_ingest_at,
-        (epoch_us(settings.as_of) - epoch_us(latest.newest_data_at)) / 3600e6 as hours_stale,
+        -- never negative: data stamped after "as of" (a run given a past as-of) is simply fresh
+        greatest(0, (epoch_us(settings.as_of) - epoch_us(latest.newest_data_at)) / 3600e6) as hours_stale,
         coalesce(latest.lake_rows, 0) as lake_rows,
         settings.as_of
     from sources
