@@ -52,12 +52,28 @@ def cmd_init(args: argparse.Namespace) -> int:
     return 0
 
 
+GENERATED_MARK = "written by `clinicops demo` / `clinicops generate`"
+
+
+def _refuse_a_real_practice(home: Home, force: bool) -> None:
+    """The generator writes its own clinicops.toml and inbox files: never over a real practice's home."""
+    if home.config_file.exists() and not force:
+        first_line = home.config_file.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0]
+        if GENERATED_MARK not in first_line:
+            raise ConfigError(f"{home.config_file} is a practice's own configuration: the demo generator will not "
+                              "write over it (choose another --home, or pass --force)")
+
+
 def cmd_generate(args: argparse.Namespace) -> int:
     from clinicops.generate import PracticeSize, generate_practice
 
     home = _home(args)
+    _refuse_a_real_practice(home, args.force)
     size = PracticeSize(locations=args.locations, months=args.months, patients_per_month=args.patients_per_month)
-    end = date.fromisoformat(args.end_date) if args.end_date else None
+    try:
+        end = date.fromisoformat(args.end_date) if args.end_date else None
+    except ValueError:
+        raise ConfigError(f"--end-date: {args.end_date!r} is not a date (YYYY-MM-DD)") from None
     summary = generate_practice(home.root, seed=args.seed, end_date=end, size=size)
     files = sum(len(v) for v in summary.files.values())
     print(f"wrote {files} files into {home.inbox_root}: {summary.rows['bookings']} booking rows "
@@ -91,6 +107,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from clinicops.report_cli import print_demo_figures
 
     home = Home(Path(args.home).expanduser().resolve() if args.home else DEMO_HOME.resolve())
+    _refuse_a_real_practice(home, args.force)
     print(f"generating the demo practice into {home.root} (seed {args.seed}) ...", flush=True)
     generated = generate_practice(home.root, seed=args.seed)
     code = _run(home, generated.as_of)
@@ -124,6 +141,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="generate the demo practice and run the nightly flow on it")
     p.add_argument("--home", help=f"where the demo practice lives (default: ./{DEMO_HOME})")
     p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--force", action="store_true", help="write the demo even over another practice's config")
     p.set_defaults(func=cmd_demo)
 
     p = with_home(sub.add_parser("run", help="one nightly run: ingest -> validate -> build -> publish"))
@@ -139,6 +157,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--months", type=int, default=12)
     p.add_argument("--patients-per-month", type=int, default=60)
     p.add_argument("--end-date", help="last day of history (YYYY-MM-DD); default today")
+    p.add_argument("--force", action="store_true", help="write even over another practice's config")
     p.set_defaults(func=cmd_generate)
     return parser
 

@@ -73,3 +73,13 @@ def test_an_encrypted_vault_and_a_wrong_key(tmp_path: Path, capsys: pytest.Captu
     monkeypatch.delenv("CLINICOPS_VAULT_KEY")
     assert main(["run", "--home", str(tmp_path), "--as-of", "2026-11-25T02:00"]) == 2
     assert "CLINICOPS_VAULT_KEY" in capsys.readouterr().err
+
+
+def test_the_generator_never_writes_over_a_real_practice(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["init", "--home", str(tmp_path)]) == 0
+    own = Home(tmp_path).config_file.read_text()
+    assert main(["generate", "--home", str(tmp_path), "--months", "1"]) == 2
+    assert "will not write over it" in capsys.readouterr().err
+    assert Home(tmp_path).config_file.read_text() == own
+    assert main(["generate", "--home", str(tmp_path / "demo"), "--months", "1", "--end-date", "2026-11-24"]) == 0
+    assert main(["generate", "--home", str(tmp_path / "demo"), "--months", "1", "--end-date", "24/11/2026"]) == 2
