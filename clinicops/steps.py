@@ -13,6 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyarrow as pa
@@ -22,8 +23,11 @@ from clinicops.config import Config
 from clinicops.home import SOURCES, Home
 from clinicops.lake import write_accepted, write_ops, write_parquet
 from clinicops.sources.common import Batch, FileRejected, ReadContext
-from clinicops.sources.landing import Manifest, ManifestEntry, land, scan_inbox
+from clinicops.sources.landing import InboxFile, Manifest, ManifestEntry, land, scan_inbox
 from clinicops.vault import Vault
+
+if TYPE_CHECKING:
+    from clinicops.expectations.runner import Validator
 
 log = logging.getLogger("clinicops")
 
@@ -182,9 +186,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
     return staged
 
 
-def _inbox_file(planned: PlannedFile):
-    from clinicops.sources.landing import InboxFile
-
+def _inbox_file(planned: PlannedFile) -> InboxFile:
     return InboxFile(planned.source, planned.name, planned.inbox_path, planned.sha256, planned.size)
 
 
@@ -220,7 +222,7 @@ def _chunks(staged: StagedSource, limit: int) -> Iterator[tuple[str, list[_Piece
             yield table, held
 
 
-def accept_source(home: Home, config: Config, validator, staged: StagedSource, run_id: str,
+def accept_source(home: Home, config: Config, validator: Validator, staged: StagedSource, run_id: str,
                   chunk_rows: int = CHUNK_ROWS) -> SourceOutcome:
     """Judge every staged batch with the source's suite: accepted rows to the lake, failed rows to the
     quarantine, results to the run history; then record each file version in the manifest.
