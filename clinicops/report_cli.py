@@ -93,6 +93,10 @@ def print_demo_figures(home: Home, as_of: datetime) -> None:
     print("  dashboard:         not part of this release yet (see the README)")
 
 
+def _when(moment: datetime | None) -> str:
+    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M %Z}"
+
+
 def print_status(home: Home) -> int:
     """Last runs, freshness per source and quarantine counts, from the published warehouse."""
     if not home.warehouse.exists():
@@ -116,7 +120,7 @@ def print_status(home: Home) -> int:
     print("freshness:")
     for source, newest, ingested, hours in fresh:
         stale = "n/a" if hours is None else f"{hours:.1f} h"
-        print(f"  {source:<10} newest data {newest or '-'}  last ingest {ingested or '-'}  stale {stale}")
+        print(f"  {source:<10} newest data {_when(newest)}  last ingest {_when(ingested)}  stale {stale}")
     print("quarantined rows (all runs):")
     if not quarantine:
         print("  none")
