@@ -16,8 +16,8 @@ from clinicops.sources.common import (
     ReadContext,
     age_band,
     age_band_of,
+    batches,
     clean_text,
-    make_batch,
     parse_instant,
     parse_int,
     raw_json,
@@ -98,11 +98,5 @@ def read_bookings_csv(path: Path, ctx: ReadContext) -> Iterator[Batch]:
     if "duration_minutes" not in header and "end" not in header:
         raise FileRejected(f"{ctx.file_name}: required column 'duration_minutes' (or 'end') missing")
     types = AppointmentTypes(ctx.config)
-    batch: list[dict] = []
-    for line, values in rows:
-        batch.append(booking_record(values, line, ctx, types, "csv"))
-        if len(batch) >= ctx.batch_rows:
-            yield make_batch("bookings", batch)
-            batch = []
-    if batch:
-        yield make_batch("bookings", batch)
+    records = (booking_record(values, line, ctx, types, "csv") for line, values in rows)
+    yield from batches("bookings", records, ctx.batch_rows)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -64,6 +64,18 @@ def make_batch(table: str, rows: list[dict]) -> Batch:
     schema = LAKE[table].append(pa.field(RAW_VALUES, pa.string()))
     columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
     return Batch(table, pa.table(columns, schema=schema))
+
+
+def batches(table: str, records: Iterable[dict], size: int) -> Iterator[Batch]:
+    """Records (dicts as for `make_batch`) -> batches of at most `size` rows, streamed."""
+    chunk: list[dict] = []
+    for record in records:
+        chunk.append(record)
+        if len(chunk) >= max(1, size):
+            yield make_batch(table, chunk)
+            chunk = []
+    if chunk:
+        yield make_batch(table, chunk)
 
 
 def raw_json(values: dict, blanked: Iterable[str] = ()) -> str:
@@ -187,14 +199,3 @@ def age_band_of(age: int | None) -> str | None:
         if age <= upper:
             return band
     return "65+"
-
-
-def local_date(instant: datetime, zone: ZoneInfo) -> date:
-    return instant.astimezone(zone).date()
-
-
-def utc(d: datetime) -> datetime:
-    return d.astimezone(UTC)
-
-
-ONE_DAY = timedelta(days=1)

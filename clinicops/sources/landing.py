@@ -14,7 +14,6 @@ import json
 import os
 import shutil
 from dataclasses import asdict, dataclass
-from datetime import datetime
 from pathlib import Path
 
 from clinicops.home import Home
@@ -141,7 +140,3 @@ class Manifest:
         finally:
             os.close(fd)
         self.entries.setdefault(entry.key, entry)
-
-
-def now_iso(moment: datetime) -> str:
-    return moment.isoformat()

@@ -41,7 +41,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -53,6 +53,7 @@ from clinicops.sources.common import (
     Batch,
     FileRejected,
     ReadContext,
+    batches,
     clean_text,
     local_to_utc,
     make_batch,
@@ -286,21 +287,6 @@ def _text_of(value: Any) -> str | None:
     return value
 
 
-def _chunks(rows: Iterable[dict], size: int) -> Iterator[list[dict]]:
-    chunk: list[dict] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) >= max(1, size):
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-# ---------------------------------------------------------------------------------------------------------
-# saved API responses
-
-
 def _load_json(path: Path, file_name: str) -> dict:
     data = path.read_bytes()
     try:
@@ -399,8 +385,7 @@ def _read_response(path: Path, ctx: ReadContext) -> Iterator[Batch]:
         snapshots, reviews = _business_profile(response, body)
     if snapshots:
         yield make_batch("review_snapshots", snapshots)
-    for chunk in _chunks(reviews, ctx.batch_rows):
-        yield make_batch("reviews", chunk)
+    yield from batches("reviews", reviews, ctx.batch_rows)
 
 
 def _keep_text(ctx: ReadContext, raw: dict, *keys: str) -> tuple[bool, dict]:
@@ -561,8 +546,7 @@ def _business_profile(r: _Response, body: dict) -> tuple[list[dict], list[dict]]
 def _read_csv(path: Path, ctx: ReadContext) -> Iterator[Batch]:
     header, rows = read_csv_rows(path, ctx.file_name, required=CSV_REQUIRED)
     hidden = [n for n in header if n not in CSV_COLUMNS and _CSV_PERSON.search(n)]
-    for chunk in _chunks((_csv_review(values, line, hidden, ctx) for line, values in rows), ctx.batch_rows):
-        yield make_batch("reviews", chunk)
+    yield from batches("reviews", (_csv_review(values, line, hidden, ctx) for line, values in rows), ctx.batch_rows)
 
 
 def _csv_review(values: dict[str, str], row_number: int, hidden: list[str], ctx: ReadContext) -> dict:

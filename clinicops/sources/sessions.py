@@ -5,15 +5,15 @@ The only code that sees a session's PHI: `patient_id` becomes `patient_key`, fre
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 
 from clinicops.sources.common import (
     Batch,
     FileRejected,
     ReadContext,
+    batches,
     clean_text,
-    make_batch,
     parse_bool,
     parse_float,
     parse_instant,
@@ -80,23 +80,12 @@ def session_record(values: dict, row_number: int, ctx: ReadContext) -> dict:
     }
 
 
-def _batches(records: Iterable[dict], size: int) -> Iterator[Batch]:
-    batch: list[dict] = []
-    for record in records:
-        batch.append(record)
-        if len(batch) >= size:
-            yield make_batch("sessions", batch)
-            batch = []
-    if batch:
-        yield make_batch("sessions", batch)
-
-
 def read_sessions(path: Path, ctx: ReadContext) -> Iterator[Batch]:
     """A session log, CSV or JSON Lines (by extension), in batches of ctx.batch_rows."""
     suffix = Path(ctx.file_name).suffix.lower()
     if suffix == ".csv":
         _, rows = read_csv_rows(path, ctx.file_name, required=REQUIRED)
-        yield from _batches((session_record(values, line, ctx) for line, values in rows), ctx.batch_rows)
+        yield from batches("sessions", (session_record(values, line, ctx) for line, values in rows), ctx.batch_rows)
     elif suffix in (".jsonl", ".ndjson"):
         def records() -> Iterator[dict]:
             for line, obj in read_json_lines(path, ctx.file_name):
@@ -104,6 +93,6 @@ def read_sessions(path: Path, ctx: ReadContext) -> Iterator[Batch]:
                     yield session_record({}, line, ctx) | {"_raw_values": raw_json({"line": "not a JSON object"})}
                 else:
                     yield session_record(obj, line, ctx)
-        yield from _batches(records(), ctx.batch_rows)
+        yield from batches("sessions", records(), ctx.batch_rows)
     else:
         raise FileRejected(f"{ctx.file_name}: unknown format for a session log (expected .csv or .jsonl)")
