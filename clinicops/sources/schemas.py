@@ -106,6 +106,19 @@ REVIEW_SNAPSHOTS = pa.schema(
     ]
 )
 
+# what a reader saw that no value can show (clinicops.sources.checks): validated, never written to the lake
+READ_CHECKS = [
+    pa.field("_read_problem", pa.string()),  # the rule: malformed_row, field_too_large, control_characters, ...
+    pa.field("_read_problem_column", pa.string()),  # the column (as the export names it) it was found in
+    pa.field("_read_problem_detail", pa.string()),  # e.g. the lines a malformed record spans
+]
+# source columns of free text (blanked in quarantine raw values) and of dates (not masked as date-like text)
+FREE_TEXT_COLUMNS = frozenset({"referral_source", "notes", "adverse_events", "text", "comment", "reviewreply",
+                               "how_heard", "how did you hear about us"})
+DATE_COLUMNS = frozenset({"start", "end", "created_at", "cancelled_at", "updated_at", "chair_in", "chair_out",
+                          "infusion_start", "infusion_end", "published_at", "time_created", "time", "publishtime",
+                          "createtime", "updatetime", "fetch_date", "date", "intake_date", "created", "lastupdated"})
+
 LAKE = {
     "bookings": BOOKINGS,
     "sessions": SESSIONS,
@@ -165,6 +178,7 @@ OPS = {
             pa.field("run_id", pa.string()),
             pa.field("source", pa.string()),
             pa.field("file", pa.string()),
+            pa.field("file_sha256", pa.string()),  # the file version judged
             pa.field("expectation", pa.string()),  # the GX expectation type
             pa.field("rule", pa.string()),  # the quarantine rule it stands for
             pa.field("column_name", pa.string()),
