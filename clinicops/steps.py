@@ -171,6 +171,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
                 config=config, source=planned.source, file_name=planned.name, sha256=planned.sha256,
                 file_seq=planned.seq, ingested_at=ingested_at,
                 patient_key=lambda pid: vault.key_for(config.practice.source_system, pid),
+                phrase_key=vault.phrase_key,
             )
             batches, rows = [], 0
             for number, batch in enumerate(reader_for(planned.source, planned.name)(landed, ctx)):

@@ -13,6 +13,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clinicops.config import referral_key, referral_normalised, referral_variants
 from clinicops.sources import columns
 from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
 from clinicops.sources.columns import TS
@@ -97,15 +98,32 @@ def booking_batch(rows: TextRows, ctx: ReadContext, types: AppointmentTypes, sou
         "created_is_date_only": times["created_at"].date_only,
         "cancelled_at": times["cancelled_at"].at,
         "cancelled_by": cancelled_by,
-        "referral_source_raw": col["referral_source"],
+        **_referral(col["referral_source"], ctx),
         "updated_at": pc.coalesce(times["updated_at"].at, pa.scalar(ctx.ingested_at, TS)),
         "age_band": band,
         "source_format": columns.constant(source_format, n, pa.string()),
         **lineage_columns(ctx, rows.lines),
         **checks.columns(),
-        RAW_VALUES: columns.raw_json(shown, PHI, n),
+        RAW_VALUES: columns.raw_json(shown, (*PHI, *FREE_TEXT), n),  # free text never leaves the reader
     }
     return batch_table("bookings", data)
+
+
+def _referral(text: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
+    """The referral answer in coded form (operations.md, "Privacy"): its normalised text only where it matched
+    a configured word, and for every answer given a vault-keyed one-way name (so the build can tell 'other'
+    from 'unknown' and count patients per phrase without the phrase)."""
+    variants = dict(referral_variants(ctx.config))
+
+    def coded(value: str | None) -> dict:
+        if value is None or not referral_key(value):
+            return {"text": None, "key": None}
+        normalised = referral_normalised(value)
+        return {"text": normalised if referral_key(value) in variants else None,
+                "key": ctx.phrase_key(normalised) if ctx.phrase_key else None}
+
+    both = columns.mapped(text, coded, pa.struct([("text", pa.string()), ("key", pa.string())]))
+    return {"referral_source_raw": both.field("text"), "referral_phrase_key": both.field("key")}
 
 
 _STATUS = pa.struct([("code", pa.string()), ("says_late", pa.bool_()), ("by_clinic", pa.bool_())])

@@ -38,6 +38,7 @@ class ReadContext:
     file_seq: int
     ingested_at: datetime  # UTC; when this version was first ingested
     patient_key: Callable[[str], str] | None = None  # source patient id -> patient_key (the vault)
+    phrase_key: Callable[[str], str] | None = None  # normalised free-text phrase -> its keyed name (the vault)
     batch_rows: int = 50_000
 
     @property

@@ -39,7 +39,9 @@ BOOKINGS = pa.schema(
         pa.field("created_is_date_only", pa.bool_()),
         pa.field("cancelled_at", TS),
         pa.field("cancelled_by", pa.string()),  # 'patient' or 'clinic' (status words may say clinic)
-        pa.field("referral_source_raw", pa.string()),  # free text as typed at intake
+        # the referral answer, normalised, only where it matched a configured word (free text goes no further)
+        pa.field("referral_source_raw", pa.string()),
+        pa.field("referral_phrase_key", pa.string()),  # a one-way name of any answer given (vault-keyed)
         pa.field("updated_at", TS),  # version time; empty in the file = _ingested_at
         pa.field("age_band", pa.string()),  # from patient_dob / patient_age at the start date
         pa.field("source_format", pa.string()),  # 'csv', 'fhir', or the profile name

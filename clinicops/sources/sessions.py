@@ -1,6 +1,7 @@
 """Infusion session logs, CSV or JSON Lines: one row per session in the chair.
 
-The only code that sees a session's PHI: `patient_id` becomes `patient_key`, free-text `notes` are dropped.
+The only code that sees a session's PHI: `patient_id` becomes `patient_key`, free-text `notes` are dropped,
+and the adverse-event text becomes the fixed codes (`vocabulary.AdverseEvents`): no free text travels further.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
 from clinicops.sources.columns import TS
 from clinicops.sources.common import RAW_VALUES, Batch, FileRejected, ReadContext
 from clinicops.sources.delimited import TextRows, check_utf8, read_delimited
+from clinicops.sources.vocabulary import AdverseEvents
 
 REQUIRED = ("session_id", "patient_id", "location_id", "chair_id", "provider_id", "chair_in", "chair_out",
             "medication", "route", "dose_mg")
@@ -52,7 +54,7 @@ def session_batch(rows: TextRows, ctx: ReadContext) -> pa.Table:
     numbers = {c: columns.ints(col[c]) for c in _INTS}
     for c in _INTS:
         checks.number_out_of_range(c, numbers[c].out_of_range)
-    events = columns.mapped(col["adverse_events"], _events)
+    events = columns.mapped(col["adverse_events"], AdverseEvents(ctx.config))
     shown = {c: rows.columns[c] for c in (*COLUMNS, "notes") if c in rows.columns}
     data = {
         "session_id": col["session_id"],
@@ -76,15 +78,9 @@ def session_batch(rows: TextRows, ctx: ReadContext) -> pa.Table:
         "updated_at": pc.coalesce(times["updated_at"].at, pa.scalar(ctx.ingested_at, TS)),
         **lineage_columns(ctx, rows.lines),
         **checks.columns(),
-        RAW_VALUES: columns.raw_json(shown, PHI, n),
+        RAW_VALUES: columns.raw_json(shown, (*PHI, *FREE_TEXT), n),  # free text never leaves the reader
     }
     return batch_table("sessions", data)
-
-
-def _events(text: str | None) -> str | None:
-    if not text:
-        return None
-    return ";".join(e.strip().lower() for e in text.split(";") if e.strip()) or None
 
 
 def _cell(value: object) -> str:
