@@ -25,10 +25,11 @@ ALL_LOCATIONS = "All locations"
 ALL_PROVIDERS = "All providers"
 DEFAULT_DAYS = 30
 STALE_HOURS = 36
+FOOTER = "Figures from the warehouse published by run"
 
-# (title, url path, module drawing it, needs appointments)
+# (title, url path, module drawing it, needs appointments); Today is the default page, at /
 PAGES = (
-    ("Today", "today", today, True),
+    ("Today", "", today, True),
     ("Utilization", "utilization", utilization, True),
     ("No-shows", "no-shows", no_shows, True),
     ("Referral sources", "referral-sources", referrals, True),
@@ -111,6 +112,8 @@ def page(ctx_holder: dict, module, needs_appointments: bool) -> Callable[[], Non
             module.render(ctx)
         except Exception as e:  # one clear line, never a traceback on the page
             st.error(f"This page could not be drawn: {type(e).__name__}: {e}")
+        st.divider()
+        st.caption(f"{FOOTER} {ctx.facts['run_id']}, as of {when(ctx.facts['as_of'])}.")
     draw.__name__ = module.__name__.rsplit(".", 1)[-1]
     return draw
 
@@ -119,7 +122,7 @@ def main() -> None:
     st.set_page_config(page_title="clinicops", layout="wide")
     home = home_from_argv(sys.argv[1:])
     holder: dict = {}
-    pages = [st.Page(page(holder, module, needs), title=title, url_path=path, default=i == 0)
+    pages = [st.Page(page(holder, module, needs), title=title, url_path=path or None, default=i == 0)
              for i, (title, path, module, needs) in enumerate(PAGES)]
     try:
         with open_warehouse(home) as warehouse:
@@ -136,7 +139,7 @@ def main() -> None:
             navigation.run()
     except WarehouseUnavailable as e:
         reason = str(e)
-        st.navigation([st.Page(lambda: what_to_run(home, reason), title=title, url_path=path, default=i == 0)
+        st.navigation([st.Page(lambda: what_to_run(home, reason), title=title, url_path=path or None, default=i == 0)
                        for i, (title, path, _, _) in enumerate(PAGES)], position="hidden").run()
 
 

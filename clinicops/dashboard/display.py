@@ -8,10 +8,12 @@ the suppressed value.
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -19,6 +21,7 @@ SMALL_CELL = 11
 SUPPRESSED = f"<{SMALL_CELL}"
 # a text cell a spreadsheet would run as a formula (OWASP CSV injection: = + - @, tab, carriage return)
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^-?[0-9][0-9,]*(\.[0-9]+)?( %| pp)?$")
 
 
 def is_small(patients: object) -> bool:
@@ -48,10 +51,26 @@ def when(value: object) -> str:
     if is_missing(value):
         return "–"
     if isinstance(value, datetime | pd.Timestamp):
-        return f"{value:%Y-%m-%d %H:%M}"
+        # a naive timestamp is a DATE column as pandas holds it; an instant (TIMESTAMPTZ) keeps its time
+        return f"{value:%Y-%m-%d}" if value.tzinfo is None else f"{value:%Y-%m-%d %H:%M}"
     if isinstance(value, date):
         return value.isoformat()
     return str(value)
+
+
+def plain(value: object) -> str:
+    """A cell that is no patient figure: dates and instants, whole numbers with separators, text as it is."""
+    if isinstance(value, str):
+        return value
+    if is_missing(value):
+        return "–"
+    if isinstance(value, bool | np.bool_):
+        return "yes" if value else "no"
+    if isinstance(value, numbers.Integral) or (isinstance(value, float) and value.is_integer()):
+        return count(value)
+    if isinstance(value, numbers.Real):
+        return number(value, 2)
+    return when(value)
 
 
 def shown(value: object, patients: object, fmt=count) -> str:
@@ -72,13 +91,13 @@ def suppressed_table(df: pd.DataFrame, figures: Mapping[str, tuple[str, object]]
             base, fmt = figures[column]
             out[column] = [shown(v, p, fmt) for v, p in zip(df[column], df[base], strict=True)]
         else:
-            out[column] = [when(v) if not isinstance(v, str) else v for v in df[column]]
+            out[column] = [plain(v) for v in df[column]]
     return out.reset_index(drop=True)
 
 
 def neutralise_formula(value: object) -> object:
     """A text cell that starts like a spreadsheet formula gets a leading single quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if isinstance(value, str) and value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(value):
         return "'" + value
     return value
 
@@ -115,7 +134,8 @@ def table(title: str, df: pd.DataFrame, *, caption: str | None = None, max_rows:
 
 
 def metric(label: str, value: object, patients: object, fmt=count, previous: object = None,
-           previous_patients: object = None, delta_fmt=None, help: str | None = None) -> None:
+           previous_patients: object = None, delta_fmt=None, help: str | None = None,
+           lower_is_better: bool = False) -> None:
     """A headline figure against the previous period; "<11" (and no change) when too few patients."""
     text = shown(value, patients, fmt)
     delta = None
@@ -123,7 +143,7 @@ def metric(label: str, value: object, patients: object, fmt=count, previous: obj
             and not is_missing(previous)):
         change = float(value) - float(previous)
         delta = delta_fmt(change) if delta_fmt else f"{change:+,.0f}"
-    st.metric(label, text, delta=delta, help=help)
+    st.metric(label, text, delta=delta, help=help, delta_color="inverse" if lower_is_better else "normal")
 
 
 def points(change: float) -> str:

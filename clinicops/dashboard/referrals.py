@@ -47,8 +47,9 @@ def render(ctx: Context) -> None:
                 y=alt.Y("step:N", sort=alt.EncodingSortField("order"), title=None),
                 x=alt.X("patients:Q", title="patients"))
             st.altair_chart(chart, width="stretch")
-    figures = {s: (s, display.count) for s in STEPS}
-    table = display.suppressed_table(funnel, figures)
+    # each step's count is itself the number of patients behind it
+    funnel = funnel.assign(**{f"patients_{s}": funnel[s] for s in STEPS})
+    table = display.suppressed_table(funnel, {s: (f"patients_{s}", display.count) for s in STEPS})
     # a rate or median is shown only when both the step and the step before it come from 11 patients or more
     for rate, numerator, denominator in (("visit_rate", "first_visits_completed", "patients_booked"),
                                          ("infusion_rate", "infusions_started", "first_visits_completed"),

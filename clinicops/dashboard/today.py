@@ -10,13 +10,13 @@ from clinicops.dashboard import display
 from clinicops.dashboard.context import Context
 from clinicops.dashboard.queries import newest_reviews, today_figures
 
-# (label, figure, patients behind it, format, change format)
+# (label, figure, patients behind it, format, change format, lower is better)
 FIGURES = (
-    ("Completed appointments", "completed", "patients_completed", display.count, None),
-    ("No-show rate", "no_show_rate", "patients_kept_and_missed", display.percent, display.points),
-    ("Late-cancel rate", "late_cancel_rate", "patients_kept_and_missed", display.percent, display.points),
-    ("Utilization", "utilization", "patients_held", display.percent, display.points),
-    ("New patients", "new_patients", "patients_new", display.count, None),
+    ("Completed", "completed", "patients_completed", display.count, None, False),
+    ("No-show rate", "no_show_rate", "patients_kept_and_missed", display.percent, display.points, True),
+    ("Late-cancel rate", "late_cancel_rate", "patients_kept_and_missed", display.percent, display.points, True),
+    ("Utilization", "utilization", "patients_held", display.percent, display.points, False),
+    ("New patients", "new_patients", "patients_new", display.count, None, False),
 )
 
 
@@ -32,10 +32,11 @@ def render(ctx: Context) -> None:
                                       ("this week", "last week", "the same days last week")):
         st.subheader(period.capitalize())
         now, before = figures[period], figures[previous]
-        for column, (label, figure, base, fmt, delta_fmt) in zip(st.columns(len(FIGURES)), FIGURES, strict=True):
+        for column, (label, figure, base, fmt, delta_fmt, lower) in zip(st.columns(len(FIGURES)), FIGURES,
+                                                                         strict=True):
             with column:
                 display.metric(f"{label} {period}", now[figure], now[base], fmt, before[figure], before[base],
-                               delta_fmt, help=f"against {against}")
+                               delta_fmt, help=f"against {against}", lower_is_better=lower)
     st.subheader("Newest reviews")
     latest = ctx.q(newest_reviews, ctx.filters, 5)
     display.table("Newest reviews", display.suppressed_table(latest, {}))

@@ -11,7 +11,8 @@ from clinicops.dashboard.context import Context
 from clinicops.dashboard.queries import RESOURCE_KINDS, utilization_by_resource, utilization_heatmap, utilization_trend
 
 WEEKDAYS = {1: "Mon", 2: "Tue", 3: "Wed", 4: "Thu", 5: "Fri", 6: "Sat", 7: "Sun"}
-MINUTES = ("available_minutes", "scheduled_minutes", "completed_minutes", "chair_minutes")
+# available minutes come from opening hours, not from patients: never suppressed
+MINUTES = ("scheduled_minutes", "completed_minutes", "chair_minutes")
 
 
 def render(ctx: Context) -> None:
@@ -49,7 +50,7 @@ def render(ctx: Context) -> None:
             x="hour:O", y=alt.Y("day:O", sort=list(WEEKDAYS.values())), text="shown:N")
         st.altair_chart(chart + text, width="stretch")
         st.caption("Empty cells: fewer than 11 patients behind them (<11).")
-        heat_figures = {c: ("patients_held", display.count) for c in MINUTES[:3]}
+        heat_figures = {c: ("patients_held", display.count) for c in MINUTES[:2]}
         heat_figures |= {"utilization": ("patients_held", display.percent),
                          "scheduled_utilization": ("patients_held", display.percent)}
         display.table(f"Heat map ({kind}s)", display.suppressed_table(heat, heat_figures), show=False)
@@ -60,7 +61,7 @@ def render(ctx: Context) -> None:
     weekly = ctx.q(utilization_trend, f, kind, "week_start")
     st.markdown(f"**Scheduled vs completed minutes per week ({kind}s)**")
     _trend_chart(weekly, {"scheduled_minutes": "scheduled", "completed_minutes": "completed"}, percent=False)
-    trend_figures = {c: ("patients_held", display.count) for c in MINUTES[:3]}
+    trend_figures = {c: ("patients_held", display.count) for c in MINUTES[:2]}
     trend_figures |= {"utilization": ("patients_held", display.percent),
                       "scheduled_utilization": ("patients_held", display.percent)}
     display.table(f"Daily utilization ({kind}s)", display.suppressed_table(trend, trend_figures), show=False)
