@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode, urlparse
 
@@ -57,9 +58,39 @@ def warehouse(dashboard_home: Home) -> Iterator[duckdb.DuckDBPyConnection]:
     con.close()
 
 
+@dataclass(frozen=True)
+class Server:
+    url: str
+    group: int  # the process group of `clinicops dashboard` and its Streamlit server
+
+    def pids(self) -> list[int]:
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    if os.getpgid(int(entry.name)) == self.group:
+                        found.append(int(entry.name))
+                except ProcessLookupError:
+                    pass
+        return found
+
+    def open_files(self) -> set[str]:
+        files = set()
+        for pid in self.pids():
+            try:
+                for fd in Path(f"/proc/{pid}/fd").iterdir():
+                    try:
+                        files.add(os.readlink(fd))
+                    except OSError:
+                        pass
+            except OSError:
+                pass
+        return files
+
+
 @pytest.fixture(scope="session")
-def server(dashboard_home: Home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`clinicops dashboard --home ... --port N` as a user starts it; its base URL."""
+def server(dashboard_home: Home, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """`clinicops dashboard --home ... --port N` as a user starts it, in its own process group."""
     port = free_port()
     log_path = tmp_path_factory.mktemp("dashboard-server") / "server.log"
     with log_path.open("w") as log:
@@ -80,7 +111,7 @@ def server(dashboard_home: Home, tmp_path_factory: pytest.TempPathFactory) -> It
                 pytest.fail(f"the dashboard did not start:\n{log_path.read_text()}")
             time.sleep(0.3)
         assert f"open {url}" in log_path.read_text()  # the command prints where to look
-        yield url
+        yield Server(url, process.pid)
     finally:
         try:
             os.killpg(process.pid, signal.SIGTERM)
@@ -113,23 +144,25 @@ def screenshots(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 class Dashboard:
-    """One browser page on the dashboard, recording every request it makes."""
+    """The session's browser page on the dashboard, recording every request it makes during one test."""
 
     def __init__(self, page, base: str, screenshots: Path) -> None:
         self.page, self.base, self.screenshots = page, base, screenshots
         self.requests: list[str] = []
-        page.on("request", lambda request: self.requests.append(request.url))
-        page.on("websocket", lambda ws: self.requests.append(ws.url))
+        self._listeners = (("request", lambda request: self.requests.append(request.url)),
+                           ("websocket", lambda ws: self.requests.append(ws.url)))
+        for event, listener in self._listeners:
+            page.on(event, listener)
+
+    def detach(self) -> None:
+        for event, listener in self._listeners:
+            self.page.remove_listener(event, listener)
 
     def wait_drawn(self, marker: str = FOOTER) -> None:
         """Until the page's last element is drawn and no element is still a placeholder."""
-        self.page.get_by_text(marker).first.wait_for(timeout=60_000)
+        self.page.get_by_text(marker).first.wait_for(timeout=90_000)
         self.page.wait_for_function("document.querySelectorAll('[data-testid=stSkeleton]').length === 0",
-                                    timeout=30_000)
-        self.page.wait_for_function(
-            "!document.querySelector('[data-testid=stStatusWidget]')"
-            " || !document.querySelector('[data-testid=stStatusWidget]').innerText.includes('Running')",
-            timeout=30_000)
+                                    timeout=60_000)
 
     def open(self, path: str = "", marker: str = FOOTER, **params: str) -> None:
         self.page.goto(self.base + path + (f"?{urlencode(params)}" if params else ""))
@@ -170,13 +203,21 @@ class Dashboard:
         return hosts
 
 
-@pytest.fixture()
-def dash(browser, server: str, screenshots: Path) -> Iterator[Dashboard]:
+@pytest.fixture(scope="session")
+def browser_page(browser) -> Iterator[object]:
+    """One browser page for the session (the app's scripts load once)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
-    page = context.new_page()
-    dashboard = Dashboard(page, server, screenshots)
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
+@pytest.fixture()
+def dash(browser_page, server: Server, screenshots: Path) -> Iterator[Dashboard]:
+    dashboard = Dashboard(browser_page, server.url, screenshots)
     try:
         yield dashboard
         assert dashboard.off_machine() == [], "requests to hosts other than 127.0.0.1"
     finally:
-        context.close()
+        dashboard.detach()

@@ -68,6 +68,14 @@ def test_every_page_loads_on_the_demo_with_data_health_and_no_request_off_the_ma
     assert dash.off_machine() == []
 
 
+def test_the_server_holds_no_warehouse_connection_between_page_views(dash, server, dashboard_home) -> None:
+    """A page view opens the published file read-only and closes it when drawn: nothing stays open to block or
+    outlive a publish."""
+    dash.open("utilization")
+    assert server.pids()
+    assert str(dashboard_home.warehouse) not in server.open_files()
+
+
 def test_today_headline_figures_equal_direct_sql_on_the_marts(dash, warehouse) -> None:
     yesterday = yesterday_of(warehouse)
     monday = yesterday - timedelta(days=yesterday.weekday())
