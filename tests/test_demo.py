@@ -30,6 +30,7 @@ def test_the_demo_publishes_and_says_where_everything_is(demo) -> None:
     assert code == 0, out
     assert "published_with_errors (exit 3)" in out and "sessions_corrupt.csv" in out
     assert str(home.warehouse) in out and "validation report" in out
+    assert f"clinicops dashboard --home {home.root}" in out
     assert home.latest_report.exists()
 
 

@@ -195,7 +195,7 @@ def test_no_warehouse_or_an_unusable_one_says_what_to_run(dash, dashboard_home, 
     aside = tmp_path / "published.duckdb"
     os.replace(live, aside)
     try:
-        for path in ("", "utilization", "data-health"):
+        for path in ("", "data-health"):
             dash.open(path, marker="clinicops run --home")
             text = dash.page.locator("main").inner_text()
             assert "There is no published warehouse" in text and "make demo" in text
