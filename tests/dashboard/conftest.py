@@ -124,7 +124,9 @@ def server(dashboard_home: Home, tmp_path_factory: pytest.TempPathFactory) -> It
     assert "Traceback" not in log_path.read_text(), log_path.read_text()
 
 
-@pytest.fixture(scope="session")
+# Playwright's sync API keeps an asyncio loop running in this thread while it is open: the browser lives
+# for the browser tests' module only, so later tests (Prefect, GX) may use asyncio as usual.
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
     if not CHROMIUM.exists():
         pytest.skip("Debian's chromium is not installed (/usr/bin/chromium): `make test` installs it as root")
@@ -203,9 +205,9 @@ class Dashboard:
         return hosts
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser_page(browser) -> Iterator[object]:
-    """One browser page for the session (the app's scripts load once)."""
+    """One browser page for all the browser tests (the app's scripts load once)."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, accept_downloads=True)
     try:
         yield context.new_page()
