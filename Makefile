@@ -8,7 +8,11 @@ STAMP := $(VENV)/.installed-$(shell cat pyproject.toml requirements.lock | cksum
 OLD_DUCKDB := .venv-duckdb-1.4
 OLD_DUCKDB_VERSION := 1.4.4
 
-.PHONY: demo test lint install
+# Debian's headless Chromium, for the dashboard's browser tests (installed once, as root, when missing;
+# without it those tests skip and say why).
+CHROMIUM := /usr/bin/chromium
+
+.PHONY: demo test lint install chromium
 
 install: $(STAMP)
 
@@ -26,7 +30,12 @@ $(OLD_DUCKDB)/.installed-$(OLD_DUCKDB_VERSION):
 	$(OLD_DUCKDB)/bin/python -m pip install --quiet --disable-pip-version-check duckdb==$(OLD_DUCKDB_VERSION)
 	touch $@
 
-test: $(STAMP) $(OLD_DUCKDB)/.installed-$(OLD_DUCKDB_VERSION)
+chromium:
+	@test -x $(CHROMIUM) || { test "$$(id -u)" = 0 && apt-get update -qq \
+		&& DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; } \
+		|| echo "chromium: not installed (needs root and Debian's apt); the dashboard's browser tests will skip"
+
+test: $(STAMP) $(OLD_DUCKDB)/.installed-$(OLD_DUCKDB_VERSION) chromium
 	$(VENV)/bin/ruff check .
 	CLINICOPS_OLD_DUCKDB_PYTHON=$(OLD_DUCKDB)/bin/python $(VENV)/bin/python -m pytest -q
 

@@ -126,6 +126,12 @@ def cmd_status(args: argparse.Namespace) -> int:
     return print_status(_home(args))
 
 
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    from clinicops.dashboard import launch
+
+    return launch.run(_home(args), args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinicops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +165,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end-date", help="last day of history (YYYY-MM-DD); default today")
     p.add_argument("--force", action="store_true", help="write even over another practice's config")
     p.set_defaults(func=cmd_generate)
+
+    p = with_home(sub.add_parser("dashboard", help="start the operations dashboard on 127.0.0.1 (a web page)"))
+    p.add_argument("--port", type=int, default=8501, help="the port to serve on (default: 8501)")
+    p.set_defaults(func=cmd_dashboard)
     return parser
 
 

@@ -90,7 +90,7 @@ def print_demo_figures(home: Home, as_of: datetime) -> None:
     print()
     print(f"  warehouse:         {home.warehouse}  (open read-only: duckdb -readonly {home.warehouse})")
     print(f"  validation report: {home.latest_report}")
-    print("  dashboard:         not part of this release yet (see the README)")
+    print(f"  dashboard:         clinicops dashboard --home {home.root}  (then open http://127.0.0.1:8501/)")
 
 
 def _when(moment: datetime | None) -> str:

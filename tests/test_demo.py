@@ -21,11 +21,8 @@ CHECKER = contract_checker()
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, str, int]:
-    root = tmp_path_factory.mktemp("demo")
-    done = subprocess.run([sys.executable, "-m", "clinicops.cli", "demo", "--home", str(root)],
-                          capture_output=True, text=True, timeout=600)
-    return Home(root), done.stdout + done.stderr, done.returncode
+def demo(demo_practice: tuple[Home, str, int]) -> tuple[Home, str, int]:
+    return demo_practice  # generated and run once per session (tests/conftest.py), shared with the dashboard tests
 
 
 def test_the_demo_publishes_and_says_where_everything_is(demo) -> None:
@@ -33,6 +30,7 @@ def test_the_demo_publishes_and_says_where_everything_is(demo) -> None:
     assert code == 0, out
     assert "published_with_errors (exit 3)" in out and "sessions_corrupt.csv" in out
     assert str(home.warehouse) in out and "validation report" in out
+    assert f"clinicops dashboard --home {home.root}" in out
     assert home.latest_report.exists()
 
 

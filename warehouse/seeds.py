@@ -28,10 +28,16 @@ SEED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "locations": (("location_id", "VARCHAR"),),
     "location_hours": (("location_id", "VARCHAR"), ("weekday", "BIGINT"), ("open_minutes", "BIGINT")),
+    "location_spans": (
+        ("location_id", "VARCHAR"), ("weekday", "BIGINT"), ("start_minute", "BIGINT"), ("end_minute", "BIGINT"),
+    ),
     "closures": (("location_id", "VARCHAR"), ("closure_date", "DATE")),
     "resources": (("location_id", "VARCHAR"), ("resource_id", "VARCHAR"), ("resource_kind", "VARCHAR")),
     "providers": (("provider_id", "VARCHAR"), ("location_id", "VARCHAR")),
     "provider_availability": (("provider_id", "VARCHAR"), ("weekday", "BIGINT"), ("available_minutes", "BIGINT")),
+    "provider_spans": (
+        ("provider_id", "VARCHAR"), ("weekday", "BIGINT"), ("start_minute", "BIGINT"), ("end_minute", "BIGINT"),
+    ),
     "referral_variants": (("variant_key", "VARCHAR"), ("referral_source", "VARCHAR")),
     "review_locations": (("site", "VARCHAR"), ("location_id", "VARCHAR"), ("business_id", "VARCHAR")),
 }
@@ -60,11 +66,19 @@ def seed_rows(config: Config, *, run_id: str, as_of: datetime) -> dict[str, list
         "location_hours": [
             (loc.id, iso, _minutes(loc.hours.get(day, ()))) for loc in config.locations for iso, day in iso_days
         ],
+        "location_spans": [
+            (loc.id, iso, span.start_minute, span.end_minute)
+            for loc in config.locations for iso, day in iso_days for span in loc.hours.get(day, ())
+        ],
         "closures": [(loc.id, day.isoformat()) for loc in config.locations for day in loc.closures],
         "resources": [(location_id, res.id, res.kind) for location_id, res in config.resources],
         "providers": [(p.id, p.location_id) for p in config.providers],
         "provider_availability": [
             (p.id, iso, _minutes(p.availability.get(day, ()))) for p in config.providers for iso, day in iso_days
+        ],
+        "provider_spans": [
+            (p.id, iso, span.start_minute, span.end_minute)
+            for p in config.providers for iso, day in iso_days for span in p.availability.get(day, ())
         ],
         "referral_variants": referral_variants(config),
         "review_locations": [
