@@ -59,7 +59,8 @@ class _Calendar:
               step: int) -> tuple[datetime, str, str] | None:
         """The first free (start, provider, resource) from `target` on, nearest the preferred slot; None when
         nothing is free within three weeks. Chairs are required when given; a room is taken when one is free."""
-        need = (1 << -(-duration // SLOT)) - 1
+        span = -(-duration // SLOT)
+        need = (1 << span) - 1
         for offset in range(21):
             d = target + timedelta(days=offset)
             if d > last_day:
@@ -80,10 +81,16 @@ class _Calendar:
                 for _, f in cfree:
                     any_chair |= f
                 usable &= any_chair
+            # start slots s (from min_slot on) whose whole span lies in `usable`: bit s of `fits`
+            fits = usable & ~((1 << min_slot) - 1)
+            for k in range(1, span):
+                fits &= usable >> k
+            if not fits:
+                continue
             for s in self._order(pref, step):
-                m = need << s
-                if s < min_slot or usable & m != m:
+                if not fits >> s & 1:
                     continue
+                m = need << s
                 prov = next((p for p, f in pfree if f & m == m), None)
                 if prov is None:
                     continue
