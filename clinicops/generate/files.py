@@ -106,8 +106,11 @@ class _BookingFiles:
     """Where each version of an appointment is written: the export of its creation month (the latest version
     by that month's end), else the weekly delta file of the week the change happened in."""
 
-    def __init__(self, inbox: Path, start: date, end_date: date, as_of: datetime):
+    def __init__(self, inbox: Path, start: date, end_date: date, as_of: datetime, *,
+                 held_from: datetime | None = None, day_file: Path | None = None):
         self.inbox, self.as_of = inbox, as_of
+        # versions after `held_from` go to `day_file` instead (the next night's file, for the incremental bench)
+        self.held_from, self.day_file = held_from, day_file
         self._exports: dict[str, Path] = {}
         self._changes: dict[int, Path] = {}
         self.cutoff: dict[str, datetime] = {}
@@ -141,12 +144,19 @@ class _BookingFiles:
         last_delta: list[tuple[int, _Appt]] = []
         for a in sorted(appts, key=lambda x: (x.created, x.id)):
             month = _month_key(a.created)
-            cutoff = self.cutoff[month]
+            cutoff = self.cutoff[month] if self.held_from is None else min(self.cutoff[month], self.held_from)
             before = [v for v in a.versions if v.updated <= cutoff]
-            files.setdefault(self.export(month), []).append(_booking_row(a, before[-1]))
+            if before:  # always, unless the appointment was made after held_from
+                files.setdefault(self.export(month), []).append(_booking_row(a, before[-1]))
             weekly: dict[int, _Version] = {}
+            held: _Version | None = None
             for v in a.versions[len(before):]:
+                if self.held_from is not None and v.updated > self.held_from:
+                    held = v
+                    continue
                 weekly[min(bisect.bisect_right(self.week_ends, v.updated), len(self.weeks) - 1)] = v
+            if held is not None and self.day_file is not None:
+                files.setdefault(self.day_file, []).append(_booking_row(a, held))
             for i, v in weekly.items():
                 files.setdefault(self.change(i), []).append(_booking_row(a, v))
             if weekly:

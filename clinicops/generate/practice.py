@@ -39,6 +39,9 @@ class GenerateSummary:
     unreadable_files: list[Path]
     rows: dict[str, int] = field(default_factory=dict)  # source -> data rows written to readable files
     patients: int = 0
+    # with next_day: the files of the last day, held back (source -> files), and the "now" before that day
+    next_day: dict[str, list[Path]] = field(default_factory=dict)
+    held_from: datetime | None = None
 
 
 _GENERATED = {  # the names this package writes, per inbox folder
@@ -85,6 +88,8 @@ class _Run:
     as_of: datetime
     bad_rows: bool
     bad: dict[str, int]
+    held_from: datetime | None = None  # sessions charted after it go to day_sessions
+    day_sessions: Path | None = None
     stale_sent: int = 0
 
     def write_bookings(self, sim: _Sim, first_location: bool) -> None:
@@ -109,8 +114,12 @@ class _Run:
         by_month: dict[str, list[dict]] = {}
         recharted: list[tuple[str, dict]] = []
         spoiled = 0
+        held: list[dict] = []
         for k, s in enumerate(sorted(sim.sessions, key=lambda x: (x["chair_in"], x["session_id"]))):
             row = dict(s)
+            if self.held_from is not None and row["updated_at"] > self.held_from:
+                held.append(row)
+                continue
             if self.bad_rows and first_location and spoiled < 2 and k >= 10 and not row["aborted"]:
                 spoil_session(row, spoiled, rng)
                 spoiled += 1
@@ -123,7 +132,12 @@ class _Run:
                     recharted.append((min(_month_key(fixed["updated_at"]), self.jsonl_month), fixed))
             by_month.setdefault(_month_key(row["chair_in"]), []).append(row)
         for month, fixed in recharted:  # at the end of the file of the month they were charted in
-            by_month.setdefault(month, []).append(fixed)
+            if self.held_from is not None and fixed["updated_at"] > self.held_from:
+                held.append(fixed)
+            else:
+                by_month.setdefault(month, []).append(fixed)
+        if held and self.day_sessions is not None:
+            self.sinks.csv(self.day_sessions, SESSION_COLUMNS, [_session_out(r, json_values=False) for r in held])
         for month in sorted(by_month):
             rows = by_month[month]
             if month == self.jsonl_month:
@@ -135,8 +149,14 @@ class _Run:
 
 
 def generate_practice(home: Path, *, seed: int = 7, end_date: date | None = None, size: PracticeSize = DEFAULT_SIZE,
-                      write_config: bool = True, bad_rows: bool = True) -> GenerateSummary:
-    """Write the demo practice's config and inbox files under `home`; see the package docstring."""
+                      write_config: bool = True, bad_rows: bool = True,
+                      next_day: Path | None = None) -> GenerateSummary:
+    """Write the demo practice's config and inbox files under `home`; see the package docstring.
+
+    With `next_day` (a folder outside the inbox), the booking versions and sessions charted in the last 24 hours
+    before `as_of` are held back: written to `next_day/bookings_day_<end>.csv` and `next_day/sessions_day_<end>.csv`
+    instead, so a run as of `held_from` followed by a run with those two files added is "one new night". Review
+    files are not held back. Without it the output is exactly as before, byte for byte."""
     end_date = end_date or date.today()
     locs, provs = _layout(size)
     start, last_day = _period(end_date, size.months)
@@ -149,10 +169,18 @@ def generate_practice(home: Path, *, seed: int = 7, end_date: date | None = None
         h.config_file.write_text(demo_config_toml(size, end_date=end_date), encoding="utf-8")
 
     sessions_dir = h.inbox("sessions")
+    held_from = as_of - timedelta(days=1) if next_day is not None else None
+    day_bookings = day_sessions = None
+    if next_day is not None:
+        next_day.mkdir(parents=True, exist_ok=True)
+        day_bookings = next_day / f"bookings_day_{end_date.isoformat()}.csv"
+        day_sessions = next_day / f"sessions_day_{end_date.isoformat()}.csv"
     session_months = sorted({_month_key(start + timedelta(days=k)) for k in range((end_date - start).days)})
-    run = _Run(sinks=_Sinks(), ids=_Ids(), bfiles=_BookingFiles(h.inbox("bookings"), start, end_date, as_of),
-               sessions_dir=sessions_dir, jsonl_month=session_months[-1] if session_months else _month_key(start),
-               as_of=as_of, bad_rows=bad_rows, bad={"bookings": 0, "sessions": 0, "reviews": 0})
+    bfiles = _BookingFiles(h.inbox("bookings"), start, end_date, as_of, held_from=held_from, day_file=day_bookings)
+    run = _Run(sinks=_Sinks(), ids=_Ids(), bfiles=bfiles, sessions_dir=sessions_dir,
+               jsonl_month=session_months[-1] if session_months else _month_key(start), as_of=as_of,
+               bad_rows=bad_rows, bad={"bookings": 0, "sessions": 0, "reviews": 0}, held_from=held_from,
+               day_sessions=day_sessions)
     appointments = sessions = patients = 0
     for li, loc in enumerate(locs):
         rng = random.Random(f"{seed}:{loc.id}")
@@ -191,4 +219,7 @@ def generate_practice(home: Path, *, seed: int = 7, end_date: date | None = None
         unreadable_files=unreadable,
         rows=rows,
         patients=patients,
+        next_day={source: [p] for source, p in (("bookings", day_bookings), ("sessions", day_sessions))
+                  if p is not None and p in sinks.started},
+        held_from=held_from.replace(tzinfo=ZONE).astimezone(UTC) if held_from else None,
     )
