@@ -126,6 +126,19 @@ def cmd_status(args: argparse.Namespace) -> int:
     return print_status(_home(args))
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from clinicops.bench.run import run_bench
+
+    out = Path(args.out).expanduser().resolve()
+    try:
+        json_path, md_path = run_bench(out, quick=args.quick, sizes=args.sizes)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    print(md_path.read_text(encoding="utf-8"))
+    print(f"wrote {json_path} and {md_path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinicops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -159,6 +172,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--end-date", help="last day of history (YYYY-MM-DD); default today")
     p.add_argument("--force", action="store_true", help="write even over another practice's config")
     p.set_defaults(func=cmd_generate)
+
+    p = sub.add_parser("bench", help="measure full rebuilds, nightly increments and memory against the raw DuckDB "
+                                     "floor; writes bench.json and bench.md")
+    p.add_argument("--quick", action="store_true", help="a small run (for tests and CI), not the real sizes")
+    p.add_argument("--out", default="bench-results", help="where bench.json, bench.md and the generated practices "
+                                                          "go (default: ./bench-results)")
+    p.add_argument("--sizes", nargs="+", metavar="LOCxMONTHSxPATIENTS",
+                   help="practice sizes to measure, e.g. 2x12x60 20x60x60 (default: four sizes up to ~1 M "
+                        "booking rows; --quick: two tiny ones)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

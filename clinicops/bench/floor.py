@@ -169,8 +169,8 @@ def _sessions(con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
     con.execute(f"create table raw.sessions as {typed_select('sessions', select, 'raw.sessions_text s')}")
 
 
-def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path) -> FloorResult:
-    """Build the floor's warehouse from `home`'s inbox into `scratch` (a file that is removed again)."""
+def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path, *, keep: bool = False) -> FloorResult:
+    """Build the floor's warehouse from `home`'s inbox into `scratch` (removed again unless `keep`)."""
     started = time.perf_counter()
     con = open_scratch_build(scratch, config)
     try:
@@ -190,5 +190,6 @@ def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path) -> Flo
                   for m in discover_models() if m.layer in ("core", "marts")}
     finally:
         con.close()
-        remove_database_file(scratch)
+        if not keep:
+            remove_database_file(scratch)
     return FloorResult(seconds=seconds, row_counts=counts)
