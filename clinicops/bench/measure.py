@@ -9,6 +9,7 @@ the sampling interval can be missed.
 from __future__ import annotations
 
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -78,7 +79,8 @@ def measure(argv: list[str], *, env: dict[str, str], log: Path, timeout: float =
         out.write(f"$ {' '.join(argv)}\n".encode())
         out.flush()
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env)
+        # its own process group, so that nothing it started (Prefect's server) outlives an interrupted bench
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
             while proc.poll() is None:
                 peak = max(peak, tree_rss_kb(proc.pid))
@@ -87,7 +89,7 @@ def measure(argv: list[str], *, env: dict[str, str], log: Path, timeout: float =
                 time.sleep(SAMPLE_SECONDS)
         finally:
             if proc.poll() is None:
-                proc.kill()
+                os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         seconds = time.perf_counter() - started
     if proc.returncode not in ok_codes:
