@@ -53,6 +53,7 @@ from clinicops.warehouse.seeds import create_config_tables
 @dataclass
 class FloorResult:
     seconds: float
+    cpu_seconds: float  # CPU of this process (every DuckDB thread) while the floor ran
     row_counts: dict[str, int] = field(default_factory=dict)  # core.appointments, ... -> rows
 
 
@@ -171,7 +172,7 @@ def _sessions(con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
 
 def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path, *, keep: bool = False) -> FloorResult:
     """Build the floor's warehouse from `home`'s inbox into `scratch` (removed again unless `keep`)."""
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     con = open_scratch_build(scratch, config)
     try:
         con.execute("create temp table floor_clock as select now() as started")
@@ -185,11 +186,11 @@ def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path, *, kee
             con.execute(f"CREATE TABLE {model.qualified} AS\n{model.sql}")
         con.execute("USE wh")
         con.execute("CHECKPOINT")
-        seconds = time.perf_counter() - started
+        seconds, cpu = time.perf_counter() - started, time.process_time() - cpu_started
         counts = {m.qualified: con.execute(f"select count(*) from {m.qualified}").fetchall()[0][0]
                   for m in discover_models() if m.layer in ("core", "marts")}
     finally:
         con.close()
         if not keep:
             remove_database_file(scratch)
-    return FloorResult(seconds=seconds, row_counts=counts)
+    return FloorResult(seconds=seconds, cpu_seconds=cpu, row_counts=counts)

@@ -9,6 +9,7 @@ the sampling interval can be missed.
 from __future__ import annotations
 
 import os
+import resource
 import signal
 import statistics
 import subprocess
@@ -33,6 +34,7 @@ class Measured:
     seconds: float
     peak_rss_mb: float
     exit_code: int
+    cpu_s: float = 0.0  # user + system CPU of the process tree (getrusage of the waited-for children)
 
 
 def _children(pid: int) -> list[int]:
@@ -79,6 +81,7 @@ def measure(argv: list[str], *, env: dict[str, str], log: Path, timeout: float =
         out.write(f"$ {' '.join(argv)}\n".encode())
         out.flush()
         started = time.perf_counter()
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         # its own process group, so that nothing it started (Prefect's server) outlives an interrupted bench
         proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         try:
@@ -92,9 +95,11 @@ def measure(argv: list[str], *, env: dict[str, str], log: Path, timeout: float =
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait()
         seconds = time.perf_counter() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     if proc.returncode not in ok_codes:
         raise BenchError(f"{' '.join(argv[:4])} ... exited {proc.returncode} (output: {log})")
-    return Measured(round(seconds, 3), round(peak / 1024, 1), proc.returncode)
+    return Measured(round(seconds, 3), round(peak / 1024, 1), proc.returncode, round(cpu, 2))
 
 
 def median_of(run: Callable[[], Measured], *, repeat_below: float = REPEAT_BELOW_SECONDS,
@@ -104,7 +109,7 @@ def median_of(run: Callable[[], Measured], *, repeat_below: float = REPEAT_BELOW
     if runs[0].seconds < repeat_below:
         runs += [run() for _ in range(repeats - 1)]
     return Measured(round(statistics.median(r.seconds for r in runs), 3), max(r.peak_rss_mb for r in runs),
-                    runs[-1].exit_code)
+                    runs[-1].exit_code, round(statistics.median(r.cpu_s for r in runs), 2))
 
 
 def clinicops_run(home: Path, as_of: datetime, *, env: dict[str, str], log: Path) -> Measured:

@@ -24,6 +24,8 @@ class SizeResult:
     peak_rss_mb: float
     appointments: int  # core.appointments rows in the published warehouse
     floor_appointments: int  # ... and in the floor's
+    clinicops_cpu_s: float = 0.0  # CPU seconds of the run's process tree
+    floor_cpu_s: float = 0.0  # CPU seconds of the floor (all DuckDB threads)
 
     @property
     def ratio(self) -> float:
@@ -38,6 +40,7 @@ class BenchResult:
     stack_start_s: float
     incremental: dict[int, float]  # months of history -> seconds of one new night
     incremental_rss_mb: dict[int, float]
+    incremental_cpu_s: dict[int, float]
     dashboard: dict[str, float] | None  # p50_ms, p95_ms, or None
     dashboard_note: str = ""
     generation_s: dict[str, float] = field(default_factory=dict)  # size -> seconds to generate (0: reused)
@@ -102,6 +105,10 @@ def _n(value: float | int | None, digits: int = 1) -> str:
     return f"{value:,.{digits}f}"
 
 
+def _cpu_ratio(s: SizeResult) -> str:
+    return f"{s.clinicops_cpu_s / s.floor_cpu_s:,.1f}x" if s.floor_cpu_s > 0 else "n/a"
+
+
 def as_markdown(result: BenchResult, data: dict) -> str:
     m = data["machine"]
     lines = [
@@ -112,14 +119,16 @@ def as_markdown(result: BenchResult, data: dict) -> str:
         f"The bench took {result.elapsed_s / 60:.1f} min.",
         "",
         "| size (loc x months x patients) | booking rows | session rows | review rows | clinicops full run (s) "
-        "| DuckDB floor (s) | ratio | clinicops peak RSS (MB) | core.appointments clinicops / floor |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+        "| DuckDB floor (s) | ratio | clinicops peak RSS (MB) | core.appointments clinicops / floor "
+        "| CPU s clinicops / floor (ratio) |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
     ]
     for s in result.sizes:
         same = "equal" if s.appointments == s.floor_appointments else "DIFFERENT"
         lines.append(f"| {s.size} | {_n(s.booking_rows)} | {_n(s.session_rows)} | {_n(s.review_rows)} "
                      f"| {_n(s.clinicops_s)} | {_n(s.floor_s, 2)} | {_n(s.ratio)}x | {_n(s.peak_rss_mb, 0)} "
-                     f"| {_n(s.appointments)} / {_n(s.floor_appointments)} ({same}) |")
+                     f"| {_n(s.appointments)} / {_n(s.floor_appointments)} ({same}) "
+                     f"| {_n(s.clinicops_cpu_s)} / {_n(s.floor_cpu_s, 2)} ({_cpu_ratio(s)}) |")
     marginal = data["marginal_ratio"]
     lines += [
         "",
@@ -132,11 +141,12 @@ def as_markdown(result: BenchResult, data: dict) -> str:
         f"| stack start (Python + the run's imports + one empty Prefect flow on the ephemeral server) "
         f"| {_n(result.stack_start_s)} |",
         "",
-        "| history (months) | one new night (s) | its peak RSS (MB) |",
-        "| ---: | ---: | ---: |",
+        "| history (months) | one new night (s) | its peak RSS (MB) | its CPU (s) |",
+        "| ---: | ---: | ---: | ---: |",
     ]
     for months, seconds in sorted(result.incremental.items()):
-        lines.append(f"| {months} | {_n(seconds)} | {_n(result.incremental_rss_mb.get(months), 0)} |")
+        lines.append(f"| {months} | {_n(seconds)} | {_n(result.incremental_rss_mb.get(months), 0)} "
+                     f"| {_n(result.incremental_cpu_s.get(months))} |")
     lines += ["", "| dashboard, heaviest query on the largest warehouse | ms |", "| --- | ---: |"]
     if result.dashboard:
         lines += [f"| p50 | {_n(result.dashboard['p50_ms'])} |", f"| p95 | {_n(result.dashboard['p95_ms'])} |"]
@@ -147,8 +157,11 @@ def as_markdown(result: BenchResult, data: dict) -> str:
     generated = ", ".join(f"{k} {v:.0f} s" for k, v in result.generation_s.items() if v)
     if generated:
         lines += ["", f"Generating the practices (not measured against anything): {generated}."]
-    lines += ["", "Medians of 3 runs where a run took under 10 s; peak RSS is the largest sum of VmRSS over the "
-              "`clinicops run` process tree, sampled every 0.1 s. A ratio is clinicops full run / floor.", ""]
+    repeats = "One run each (--quick)" if result.quick else "Medians of 3 runs where a run took under 10 s"
+    lines += ["", f"{repeats}; peak RSS is the largest sum of VmRSS over the "
+              "`clinicops run` process tree, sampled every 0.1 s. A ratio is clinicops full run / floor (wall "
+              "clock); the CPU columns (user + system of the run's process tree, of the floor's process) are "
+              "less sensitive to a machine shared with other work.", ""]
     return "\n".join(lines)
 
 

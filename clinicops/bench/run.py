@@ -80,26 +80,28 @@ class Bench:
 
         return median_of(once, repeats=self.repeats), Home(home_root)
 
-    def floor(self, g: Generated) -> tuple[float, int]:
+    def floor(self, g: Generated) -> tuple[float, float, int]:
         home = Home(g.root)
         config = load_config(home.config_file)
         scratch = self.work / "floor" / f"{g.size}.duckdb"
         first = run_floor(home, config, g.as_of, scratch)
-        times = [first.seconds]
+        runs = [first]
         if first.seconds < REPEAT_BELOW_SECONDS:
-            times += [run_floor(home, config, g.as_of, scratch).seconds for _ in range(self.repeats - 1)]
-        return round(statistics.median(times), 3), first.row_counts["core.appointments"]
+            runs += [run_floor(home, config, g.as_of, scratch) for _ in range(self.repeats - 1)]
+        return (round(statistics.median(r.seconds for r in runs), 3),
+                round(statistics.median(r.cpu_seconds for r in runs), 2), first.row_counts["core.appointments"])
 
     def size(self, text: str) -> SizeResult:
         g = self.generated(parse_size(text))
         self.say(f"size {g.size}: clinicops run ...")
         measured, home = self.full_run(g)
-        floor_s, floor_appointments = self.floor(g)
+        floor_s, floor_cpu_s, floor_appointments = self.floor(g)
         appointments = _appointments(home.warehouse)
-        self.say(f"  clinicops {measured.seconds:.1f} s ({measured.peak_rss_mb:.0f} MB), floor {floor_s:.2f} s; "
+        self.say(f"  clinicops {measured.seconds:.1f} s, {measured.cpu_s:.1f} s CPU ({measured.peak_rss_mb:.0f} MB), "
+                 f"floor {floor_s:.2f} s, {floor_cpu_s:.2f} s CPU; "
                  f"core.appointments {appointments:,} / floor {floor_appointments:,}")
         return SizeResult(g.size, g.rows["bookings"], g.rows["sessions"], g.rows["reviews"], measured.seconds,
-                          floor_s, measured.peak_rss_mb, appointments, floor_appointments)
+                          floor_s, measured.peak_rss_mb, appointments, floor_appointments, measured.cpu_s, floor_cpu_s)
 
     def fixed(self, practice: Generated) -> tuple[float, float]:
         stack = median_of(lambda: measure([sys.executable, "-m", "clinicops.bench.stack"], env=self.env,
@@ -121,7 +123,8 @@ class Bench:
         clinicops_run(home.root, g.held_from, env=self.env, log=log)
         add_next_day(g, home)
         night = clinicops_run(home.root, g.as_of, env=self.env, log=log)
-        self.say(f"history {months} months: one new night {night.seconds:.1f} s ({night.peak_rss_mb:.0f} MB)")
+        self.say(f"history {months} months: one new night {night.seconds:.1f} s, {night.cpu_s:.1f} s CPU "
+                 f"({night.peak_rss_mb:.0f} MB)")
         return night
 
 
@@ -154,6 +157,7 @@ def run_bench(out: Path, *, quick: bool = False, sizes: list[str] | None = None,
         quick=quick, sizes=results, empty_run_s=empty_run_s, stack_start_s=stack_start_s,
         incremental={m: n.seconds for m, n in nights.items()},
         incremental_rss_mb={m: n.peak_rss_mb for m, n in nights.items()},
+        incremental_cpu_s={m: n.cpu_s for m, n in nights.items()},
         dashboard=dashboard, dashboard_note=note, generation_s=generation,
         elapsed_s=time.perf_counter() - started,
     )
