@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import time
@@ -14,8 +15,8 @@ from clinicops.home import SOURCES, Home
 
 SEED = 7
 END_DATE = date(2026, 11, 25)  # a Wednesday: the night held back for the incremental runs follows a working day
-# locations x months x new patients per location and month; the largest is a 20-location group over five years
-DEFAULT_SIZES = ("2x12x60", "6x24x60", "20x24x80", "20x60x80")
+# locations x months x new patients per location and month; the largest is a 30-location group over five years
+DEFAULT_SIZES = ("2x12x60", "6x24x60", "20x24x80", "30x60x85")  # ~14 k, 79 k, 256 k, 1.1 M booking rows
 QUICK_SIZES = ("1x1x20", "1x2x30")
 DEFAULT_HISTORIES = (1, 12, 60)  # months of history under one new night (two locations)
 QUICK_HISTORIES = (1, 2)
@@ -50,7 +51,16 @@ class Generated:
 
 
 def generate(cache: Path, size: PracticeSize, *, next_day: bool = False) -> Generated:
-    """The practice of `size` (clean files: no planted bad rows), generated under `cache` once and reused."""
+    """The practice of `size` (clean files: no planted bad rows), generated under `cache` once and reused.
+    Two benches sharing a cache take turns (a lock file per practice)."""
+    cache.mkdir(parents=True, exist_ok=True)
+    name = label(size) + ("-nights" if next_day else "")
+    with open(cache / f"{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _generate(cache, size, next_day=next_day)
+
+
+def _generate(cache: Path, size: PracticeSize, *, next_day: bool) -> Generated:
     name = label(size) + ("-nights" if next_day else "")
     root, day = cache / name / "practice", cache / name / "next-day"
     stamp = cache / name / "generated.json"
