@@ -139,26 +139,37 @@ def run_bench(out: Path, *, quick: bool = False, sizes: list[str] | None = None,
     shutil.rmtree(bench.homes, ignore_errors=True)
     shutil.rmtree(bench.logs, ignore_errors=True)
     first = bench.generated(parse_size(chosen[0]))
-    # the first run also migrates Prefect's database in <out>/work/prefect: do it before anything is timed
+    # the first run also migrates Prefect's database: do it before anything is timed
     bench.say("warming up Prefect's ephemeral server (not timed) ...")
     measure([sys.executable, "-m", "clinicops.bench.stack"], env=bench.env, log=bench.logs / "warm-up.log")
-    empty_run_s, stack_start_s = bench.fixed(first)
-    results = [bench.size(text) for text in chosen]
     histories = QUICK_HISTORIES if quick else DEFAULT_HISTORIES
     locations = QUICK_HISTORY_LOCATIONS if quick else HISTORY_LOCATIONS
     patients = QUICK_HISTORY_PATIENTS if quick else HISTORY_PATIENTS
-    nights = {months: bench.night(months, locations, patients) for months in histories}
-    largest = max(results, key=lambda s: s.booking_rows)
-    dashboard, note = time_dashboard(Home(bench.homes / largest.size).warehouse)
-    generation = {}
-    for stamp in sorted(bench.practices.glob("*/generated.json")):
-        generation[stamp.parent.name] = json.loads(stamp.read_text()).get("seconds", 0.0)
-    result = BenchResult(
-        quick=quick, sizes=results, empty_run_s=empty_run_s, stack_start_s=stack_start_s,
-        incremental={m: n.seconds for m, n in nights.items()},
-        incremental_rss_mb={m: n.peak_rss_mb for m, n in nights.items()},
-        incremental_cpu_s={m: n.cpu_s for m, n in nights.items()},
-        dashboard=dashboard, dashboard_note=note, generation_s=generation,
-        elapsed_s=time.perf_counter() - started,
-    )
-    return write_report(result, out)
+    result = BenchResult(quick=quick, sizes=[], empty_run_s=0.0, stack_start_s=0.0, incremental={},
+                         incremental_rss_mb={}, incremental_cpu_s={}, dashboard=None,
+                         dashboard_note="Dashboard: not timed yet (the bench is still running).")
+
+    def report() -> tuple[Path, Path]:  # after every step, so an interrupted bench leaves what it measured
+        result.generation_s = {stamp.parent.name: json.loads(stamp.read_text()).get("seconds", 0.0)
+                               for stamp in sorted(bench.practices.glob("*/generated.json"))}
+        result.elapsed_s = time.perf_counter() - started
+        return write_report(result, out)
+
+    result.empty_run_s, result.stack_start_s = bench.fixed(first)
+    report()
+    ordered = sorted(chosen, key=lambda text: parse_size(text).locations * parse_size(text).months)
+    for text in ordered[:-1]:
+        result.sizes.append(bench.size(text))
+        report()
+    for months in histories:  # before the largest size, the longest step
+        night = bench.night(months, locations, patients)
+        result.incremental[months] = night.seconds
+        result.incremental_rss_mb[months] = night.peak_rss_mb
+        result.incremental_cpu_s[months] = night.cpu_s
+        report()
+    result.sizes.append(bench.size(ordered[-1]))
+    result.sizes.sort(key=lambda s: s.booking_rows)
+    report()
+    largest = max(result.sizes, key=lambda s: s.booking_rows)
+    result.dashboard, result.dashboard_note = time_dashboard(Home(bench.homes / largest.size).warehouse)
+    return report()
