@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from datetime import date, datetime
 from importlib import resources
@@ -130,6 +131,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from clinicops.bench.run import run_bench
 
     out = Path(args.out).expanduser().resolve()
+    # SIGTERM as an exit, so the run being measured (and its Prefect server) is stopped on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
         json_path, md_path = run_bench(out, quick=args.quick, sizes=args.sizes)
     except ValueError as e:

@@ -22,10 +22,16 @@ SIZE_KEYS = {"booking_rows", "session_rows", "review_rows", "clinicops_s", "floo
 @pytest.fixture(scope="module")
 def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     out = tmp_path_factory.mktemp("bench")
-    done = subprocess.run([sys.executable, "-m", "clinicops.cli", "bench", "--quick", "--out", str(out)],
-                          capture_output=True, text=True, timeout=1200)
-    assert done.returncode == 0, done.stdout + done.stderr
-    return out, done.stdout
+    proc = subprocess.Popen([sys.executable, "-m", "clinicops.cli", "bench", "--quick", "--out", str(out)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        printed, _ = proc.communicate(timeout=1800)
+    finally:  # SIGTERM: the bench stops the run it is measuring (and its Prefect server) before it exits
+        if proc.poll() is None:
+            proc.terminate()
+            proc.communicate(timeout=120)
+    assert proc.returncode == 0, printed
+    return out, printed
 
 
 def positive(value: object) -> bool:
