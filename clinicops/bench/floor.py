@@ -32,6 +32,7 @@ from clinicops.bench.sql import (
     NO_FILES,
     ROW_IN_FILE,
     clean,
+    csv_scan,
     date_only,
     empty_relation,
     files_in,
@@ -64,7 +65,7 @@ def _bookings(con: duckdb.DuckDBPyConnection, inbox: Path, config: Config) -> No
         return
     con.execute(f"""create table raw.bookings_text as
         select *, {FILE_SEQ} as file_seq, {ROW_IN_FILE} as row_in_file
-        from read_csv({sql_list(files)}, all_varchar = true, union_by_name = true, filename = true, header = true)""")
+        from ({csv_scan(files)})""")
     words = con.execute("select distinct status, appointment_type, cancelled_by from raw.bookings_text").fetchall()
     types = AppointmentTypes(config)
     vocabulary = []
@@ -125,8 +126,7 @@ def _sessions(con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
     csv_files, jsonl_files = files_in(inbox, "*.csv"), files_in(inbox, "*.jsonl")
     scans = []
     if csv_files:
-        scans.append(f"select * from read_csv({sql_list(csv_files)}, all_varchar = true, union_by_name = true, "
-                     "filename = true, header = true)")
+        scans.append(csv_scan(csv_files))
     if jsonl_files:
         scans.append(f"select * from read_json({sql_list(jsonl_files)}, format = 'newline_delimited', "
                      "union_by_name = true, filename = true)")

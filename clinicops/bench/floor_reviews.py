@@ -13,7 +13,7 @@ from pathlib import Path
 
 import duckdb
 
-from clinicops.bench.sql import FILE_SEQ, ROW_IN_FILE, clean, files_in, instant, sql_list, typed_select, whole
+from clinicops.bench.sql import FILE_SEQ, ROW_IN_FILE, clean, csv_scan, files_in, instant, sql_list, typed_select, whole
 from clinicops.config import Config
 
 _NAME = r"^(yelp|google_business_profile|google)__(.+)__(details|reviews)__(\d{4}-\d{2}-\d{2})\.json$"
@@ -109,7 +109,7 @@ def create_review_relations(con: duckdb.DuckDBPyConnection, inbox: Path, config:
     if reviews_csv:
         con.execute(f"""create temp table review_csv as
             select *, {FILE_SEQ} + 1000000 as file_seq, {ROW_IN_FILE} as row_in_file
-            from read_csv({sql_list(reviews_csv)}, all_varchar = true, union_by_name = true, filename = true)""")
+            from ({csv_scan(reviews_csv)})""")
         parts.append(typed_select("reviews", {
             "site": f"lower({clean('c.site')})", "review_id": clean("c.review_id"),
             "location_id": clean("c.location_id"), "rating": f"case when {clean('c.rating')} is not null then "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from pathlib import Path
 
 import duckdb
@@ -61,3 +62,21 @@ def typed_select(table: str, select: dict[str, str], source: str) -> str:
     return f"select {', '.join(items)} from {source}"
 
 
+
+
+def csv_scan(paths: list[str]) -> str:
+    """A SELECT over CSV files read as text with their `filename`, in every file's own column order. Files
+    are grouped by their header line (read once per file), and each group is read with its columns given,
+    so DuckDB never sniffs a file (sniffing hundreds of small exports costs more than reading them); the
+    groups are combined by column name. Header names are matched trimmed and lower case, as the readers do."""
+    groups: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for path in paths:
+        with open(path, encoding="utf-8-sig", newline="") as f:
+            header = f.readline().rstrip("\r\n")
+        groups[tuple(h.strip().strip('"').lower() for h in header.split(","))].append(path)
+    scans = []
+    for header, files in groups.items():
+        columns = "{" + ", ".join(f"{quote(name)}: 'VARCHAR'" for name in header) + "}"
+        scans.append(f"select * from read_csv({sql_list(files)}, columns = {columns}, header = true, "
+                     "auto_detect = false, delim = ',', quote = '\"', escape = '\"', filename = true)")
+    return " union all by name ".join(scans)
