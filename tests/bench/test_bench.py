@@ -25,7 +25,7 @@ def bench(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     proc = subprocess.Popen([sys.executable, "-m", "clinicops.cli", "bench", "--quick", "--out", str(out)],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
-        printed, _ = proc.communicate(timeout=1800)
+        printed, _ = proc.communicate(timeout=3600)  # ~2 min on an idle machine
     finally:  # SIGTERM: the bench stops the run it is measuring (and its Prefect server) before it exits
         if proc.poll() is None:
             proc.terminate()
