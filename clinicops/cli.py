@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from datetime import date, datetime
 from importlib import resources
@@ -130,6 +131,18 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from clinicops.dashboard import launch
 
     return launch.run(_home(args), args.port)
+def cmd_bench(args: argparse.Namespace) -> int:
+    from clinicops.bench.run import run_bench
+    out = Path(args.out).expanduser().resolve()
+    # SIGTERM as an exit, so the run being measured (and its Prefect server) is stopped on the way out
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    try:
+        json_path, md_path = run_bench(out, quick=args.quick, sizes=args.sizes)
+    except ValueError as e:
+        raise ConfigError(str(e)) from None
+    print(md_path.read_text(encoding="utf-8"))
+    print(f"wrote {json_path} and {md_path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_home(sub.add_parser("dashboard", help="start the operations dashboard on 127.0.0.1 (a web page)"))
     p.add_argument("--port", type=int, default=8501, help="the port to serve on (default: 8501)")
     p.set_defaults(func=cmd_dashboard)
+    p = sub.add_parser("bench", help="measure full rebuilds, nightly increments and memory against the raw DuckDB "
+                                     "floor; writes bench.json and bench.md")
+    p.add_argument("--quick", action="store_true", help="a small run (for tests and CI), not the real sizes")
+    p.add_argument("--out", default="bench-results", help="where bench.json, bench.md and the generated practices "
+                                                          "go (default: ./bench-results)")
+    p.add_argument("--sizes", nargs="+", metavar="LOCxMONTHSxPATIENTS",
+                   help="practice sizes to measure, e.g. 2x12x60 20x60x60 (default: four sizes up to ~1 M "
+                        "booking rows; --quick: two tiny ones)")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 

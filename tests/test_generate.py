@@ -156,6 +156,39 @@ def test_generating_again_into_the_same_home_rewrites_rather_than_appends(tmp_pa
     assert snapshot(tmp_path) == first
 
 
+def latest_versions(paths: list[Path], key: str) -> dict[str, tuple[str, str]]:
+    """id -> (updated_at, status or chair_out) of its newest row over the files (CSV and JSON Lines)."""
+    latest: dict[str, tuple[str, str]] = {}
+    for path in paths:
+        rows = ([json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+                if path.suffix == ".jsonl" else read_csv(path))
+        for row in rows:
+            when = instant(row["updated_at"])
+            seen = latest.get(row[key])
+            if seen is None or when >= instant(seen[0]):
+                latest[row[key]] = (when.isoformat(), row.get("status") or row.get("chair_out") or "")
+    return latest
+
+
+def test_next_day_holds_back_the_last_night_and_nothing_else(tmp_path):
+    """History + the held-back day = the plain practice, version for version; the day holds only its own night."""
+    size = PracticeSize(locations=2, months=2, patients_per_month=30)
+    end = date(2026, 6, 18)  # a Thursday: the night held back follows a working Wednesday
+    plain = generate_practice(tmp_path / "plain", seed=4, end_date=end, size=size, bad_rows=False)
+    split = generate_practice(tmp_path / "split", seed=4, end_date=end, size=size, bad_rows=False,
+                              next_day=tmp_path / "day")
+    assert split.held_from == plain.as_of - timedelta(days=1)
+    day = split.next_day
+    assert set(day) == {"bookings", "sessions"} and all(p.parent == tmp_path / "day" for v in day.values() for p in v)
+    for source, key in (("bookings", "appointment_id"), ("sessions", "session_id")):
+        held = [row for p in day[source] for row in read_csv(p)]
+        assert held, source
+        assert all(split.held_from < instant(row["updated_at"]) <= plain.as_of for row in held)
+        assert latest_versions(split.files[source] + day[source], key) == latest_versions(plain.files[source], key)
+        history = latest_versions(split.files[source], key)
+        assert all(instant(when) <= split.held_from for when, _ in history.values())
+
+
 # ---- configuration ----------------------------------------------------------------------------------------
 
 
