@@ -48,7 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         home.config_file.write_text(template, encoding="utf-8")
         print(f"wrote {home.config_file}")
     load_config(home.config_file)
-    print(f"inbox folders: {home.inbox_root}/{{bookings,sessions,reviews}}")
+    print(f"inbox folders: {home.inbox_root}/{{bookings,sessions,reviews,intake}}")
     return 0
 
 
@@ -126,6 +126,16 @@ def cmd_status(args: argparse.Namespace) -> int:
     return print_status(_home(args))
 
 
+def cmd_profile_check(args: argparse.Namespace) -> int:
+    from clinicops.profile_cli import check_profile
+
+    file = Path(args.file)
+    if not file.is_file():
+        print(f"error: {args.file}: not a file", file=sys.stderr)
+        return 2
+    return check_profile(file, _home(args), limit=args.rows)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="clinicops", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -150,6 +160,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_home(sub.add_parser("status", help="last runs, freshness per source, quarantine counts"))
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("profile", help="CSV mapping profiles for other systems' booking exports")
+    profile_sub = p.add_subparsers(dest="profile_command", required=True)
+    p = with_home(profile_sub.add_parser(
+        "check", help="which profile a bookings export matches, and its first rows as clinicops reads them "
+        "(patient details removed)"))
+    p.add_argument("file", help="the export to check (nothing is ingested)")
+    p.add_argument("--rows", type=int, default=10, help="how many rows to show (default 10)")
+    p.set_defaults(func=cmd_profile_check)
 
     p = with_home(sub.add_parser("generate", help="write synthetic practice data of a chosen size"))
     p.add_argument("--seed", type=int, default=7)
