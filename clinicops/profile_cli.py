@@ -15,6 +15,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from clinicops.config import load_config
 from clinicops.home import Home
@@ -28,6 +29,10 @@ from clinicops.sources.vocabulary import AppointmentTypes
 
 SHOWN = ("appointment_id", "patient", "location_id", "provider_id", "resource_id", "appointment_type", "start",
          "minutes", "status", "created", "cancelled", "cancelled_by", "age_band", "problem")
+HEADERS = {"appointment_id": "appt id", "location_id": "location", "provider_id": "provider",
+           "resource_id": "chair/room", "appointment_type": "type", "minutes": "min", "cancelled_by": "by",
+           "age_band": "age"}
+TIMES = ("start", "created", "cancelled")
 
 
 def _first_rows(path: Path, name: str, profile: Profile | None, limit: int) -> TextRows | None:
@@ -52,7 +57,7 @@ def check_profile(file: Path, home: Home, limit: int = 10, console: Console | No
     try:
         profile = profile_for(name, home.profiles)
     except ProfileError as e:
-        console.print(f"[red]a profile cannot be used:[/red] {e}", markup=True, highlight=False)
+        console.print(f"a profile cannot be used: {e}", markup=False, highlight=False)
         return 2
     where = "canonical bookings layout" if profile is None or profile.is_canonical else \
         f"profile {profile.name!r} ({profile.path})"
@@ -71,10 +76,10 @@ def check_profile(file: Path, home: Home, limit: int = 10, console: Console | No
     patient = rows.column("patient_id")
     has_patient = pc.fill_null(pc.not_equal(pc.utf8_trim_whitespace(pc.fill_null(patient, "")), ""), False)
     zone = config.practice.zone
-    table = Table(title=f"first {len(batch)} row(s), as clinicops reads them (patient details removed)")
+    table = Table(title=Text(f"first {len(batch)} row(s), as clinicops reads them (patient details removed)"))
     table.add_column("row", justify="right")
     for column in SHOWN:
-        table.add_column(column)
+        table.add_column(HEADERS.get(column, column), no_wrap=column in TIMES, overflow="fold")
     for row, patient_given in zip(batch, pa.array(has_patient).to_pylist(), strict=True):
         values = {
             "appointment_id": row["appointment_id"], "patient": BLANK if patient_given else "",
@@ -88,7 +93,7 @@ def check_profile(file: Path, home: Home, limit: int = 10, console: Console | No
         }
         cells = [mask(str(values[c]), limit=40) if values[c] not in (None, "") else "" for c in SHOWN]
         cells[0] = mask(str(row["appointment_id"] or ""), dates=True, limit=40)
-        table.add_row(str(row["_row_number"]), *cells)
+        table.add_row(str(row["_row_number"]), *(Text(c) for c in cells))  # never read as markup
     console.print(table)
     console.print("empty cells: not given, or not readable (an unknown status word or type, a time no format "
                   "reads); such rows would be set aside by the night's checks", highlight=False, markup=False)

@@ -40,9 +40,9 @@ from typing import Annotated, Literal
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from clinicops.config import _describe
+from clinicops.config import _nearest, _path
 from clinicops.sources.delimited import header_key
 
 CANONICAL = "canonical"
@@ -102,9 +102,27 @@ class ProfileTable(_Table):
         return value
 
 
+def _column_spec(value: object) -> tuple[str, ...] | Derive:
+    """'Column' / ['Date', 'Time'] / { derive = [...] } -> the export columns (or a derived key)."""
+    if isinstance(value, str) and value.strip():
+        return (value,)
+    if isinstance(value, list) and value and all(isinstance(v, str) and v.strip() for v in value):
+        return tuple(value)
+    if isinstance(value, dict):
+        unknown = sorted(set(value) - {"derive"})
+        if unknown:
+            raise ValueError(f"{unknown[0]!r} is not a known key (only derive = [columns])")
+        return Derive.model_validate(value)
+    raise ValueError("must be an export column name, a list of them (joined with a space), "
+                     "or { derive = [columns] }")
+
+
+ColumnSpec = Annotated[object, BeforeValidator(_column_spec)]
+
+
 class ProfileFile(_Table):
     profile: ProfileTable
-    columns: dict[str, Text | Annotated[list[Text], Field(min_length=1)] | Derive] = {}
+    columns: dict[str, ColumnSpec] = {}
     values: dict[str, dict[str, str]] = {}
     constants: dict[str, str | int] = {}
 
@@ -166,6 +184,25 @@ class Profile:
         return out
 
 
+_TABLES: dict[str, type[BaseModel]] = {"profile": ProfileTable}
+
+
+def _describe(error: dict) -> tuple[str, str]:
+    """A pydantic error as the profile's key path and a plain problem."""
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        parent = ProfileFile if len(loc) == 1 else _TABLES.get(str(loc[0])) if len(loc) == 2 else None
+        known = sorted(parent.model_fields) if parent else []
+        listed = f" (known here: {', '.join(known)})" if known else ""
+        return _path(loc), f"is not a known key{_nearest(str(loc[-1]), known)}{listed}"
+    if error["type"] == "missing":
+        return _path(loc), "is required"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if "input" in error and not isinstance(error["input"], (dict, list)) and error["type"] != "value_error":
+        message += f", not {error['input']!r}"
+    return _path(loc), message
+
+
 def parse_profile(data: dict, where: str) -> Profile:
     try:
         file = ProfileFile.model_validate(data)
@@ -190,9 +227,7 @@ def parse_profile(data: dict, where: str) -> Profile:
     for column in file.values:
         if column not in file.columns:
             raise ProfileError(f"{where}: values.{column}: {column!r} is not mapped under [columns]")
-    columns: dict[str, tuple[str, ...] | Derive] = {}
-    for target, spec in file.columns.items():
-        columns[target] = spec if isinstance(spec, Derive) else ((spec,) if isinstance(spec, str) else tuple(spec))
+    columns: dict[str, tuple[str, ...] | Derive] = dict(file.columns)  # type: ignore[arg-type]
     return Profile(
         name=file.profile.name, match=file.profile.match, path=where, kind=file.profile.kind,
         delimiter=file.profile.delimiter,

@@ -82,7 +82,7 @@ def test_fhir_vendor_and_intake_files_publish_and_the_bad_document_is_rejected_b
     con = duckdb.connect(str(home.warehouse), read_only=True)
     try:
         outcomes = dict(con.execute("select appointment_id, outcome from core.appointments").fetchall())
-        assert outcomes["F-1"] == "completed" and outcomes["F-2"] == "upcoming" and outcomes["J-1"] == "completed"
+        assert outcomes["F-1"] == "completed" and outcomes["F-2"] == "unresolved" and outcomes["J-1"] == "completed"
         assert con.execute("select source_format from core.appointments where appointment_id = 'J-1'"
                            ).fetchall() == [("jane-appointments",)]
         assert con.execute("select file, reason like '%OperationOutcome%' from ops.rejected_files").fetchall() == [
