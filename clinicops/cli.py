@@ -48,7 +48,7 @@ def cmd_init(args: argparse.Namespace) -> int:
         home.config_file.write_text(template, encoding="utf-8")
         print(f"wrote {home.config_file}")
     load_config(home.config_file)
-    print(f"inbox folders: {home.inbox_root}/{{bookings,sessions,reviews,intake}}")
+    print(f"inbox folders: {home.inbox_root}/{{bookings,sessions,reviews}}")
     return 0
 
 

@@ -3,7 +3,7 @@
 ```
 <home>/clinicops.toml                       the practice's configuration
 <home>/profiles/*.toml                      CSV mapping profiles (export formats)
-<home>/inbox/<source>/                      files dropped by staff or jobs (bookings, sessions, reviews, intake)
+<home>/inbox/<source>/                      files dropped by staff or jobs (bookings, sessions, reviews)
 <home>/landing/<source>/<sha256>.<ext>      raw copies, exactly as they came (owner-only)
 <home>/landing/manifest.jsonl               one line per landed file version: name, sha256, size, run, order
 <home>/lake/<table>/month=YYYY-MM/<sha256>.parquet   accepted rows, per table and local month of the data
@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-SOURCES = ("bookings", "sessions", "reviews", "intake")
+SOURCES = ("bookings", "sessions", "reviews")
 LAKE_TABLES = ("bookings", "sessions", "reviews", "review_snapshots", "intake")
 OPS_TABLES = ("runs", "run_sources", "validation_results", "quarantine", "rejected_files")
 DEFAULT_HOME = Path("~/clinicops").expanduser()

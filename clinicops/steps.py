@@ -155,12 +155,6 @@ def reader_for(source: str, file_name: str) -> Reader:
         from clinicops.sources.reviews import read_reviews
 
         return read_reviews
-    if source == "intake":
-        if suffix != ".csv":
-            raise FileRejected(f"{file_name}: unknown format for an intake export (expected .csv)")
-        from clinicops.sources.intake import read_intake
-
-        return read_intake
     raise ValueError(f"unknown source {source!r}")
 
 

@@ -1,4 +1,4 @@
-"""Intake exports (`inbox/intake/*.csv`): patient id, intake date, and how the patient heard about us.
+"""Intake exports (`inbox/bookings/*intake*.csv`): patient id, intake date, how the patient heard about us.
 
 The referral source where the booking feed has none (FHIR, several vendors' appointment lists). Mapped by
 an intake profile (`kind = "intake"`, `profiles.py`), the canonical intake layout last. The only code that
@@ -74,6 +74,10 @@ def read_intake(path: Path, ctx: ReadContext) -> Iterator[Batch]:
         raise FileRejected(f"{ctx.file_name}: no mapping profile could be used ({e})") from None
     if profile is None:
         raise FileRejected(f"{ctx.file_name}: no intake profile matches this file name")
+    yield from read_intake_with(path, ctx, profile)
+
+
+def read_intake_with(path: Path, ctx: ReadContext, profile: Profile) -> Iterator[Batch]:
     source_format = "csv" if profile.is_fallback else profile.name
     for rows in _rows(path, ctx.file_name, profile, ctx.batch_rows):
         yield Batch("intake", intake_batch(rows, ctx, source_format))

@@ -34,15 +34,26 @@ def profile_rows(path: Path, name: str, profile: Profile, batch_rows: int = 50_0
 
 
 def choose_profile(ctx: ReadContext) -> Profile | None:
+    """The practice's and the shipped booking profiles first, then the intake profiles, the canonical
+    bookings layout last."""
     try:
-        return profile_for(ctx.file_name, ctx.profiles_dir)
+        booking = profile_for(ctx.file_name, ctx.profiles_dir)
+        if booking is not None and not booking.is_fallback:
+            return booking
+        return profile_for(ctx.file_name, ctx.profiles_dir, kind="intake") or booking
     except ProfileError as e:
         raise FileRejected(f"{ctx.file_name}: no mapping profile could be used ({e})") from None
 
 
 def read_bookings(path: Path, ctx: ReadContext) -> Iterator[Batch]:
-    """A bookings CSV: through the profile its name matches, else as the canonical layout."""
+    """A CSV in inbox/bookings: through the profile its name matches (an intake export through an intake
+    profile), else as the canonical bookings layout."""
     profile = choose_profile(ctx)
+    if profile is not None and profile.kind == "intake":
+        from clinicops.sources.intake import read_intake_with
+
+        yield from read_intake_with(path, ctx, profile)
+        return
     if profile is None or profile.is_canonical:
         try:
             yield from read_bookings_csv(path, ctx)

@@ -160,7 +160,7 @@ SOURCE_COLUMN = {
 }
 # the ops source each lake table belongs to
 SOURCE_OF = {"bookings": "bookings", "sessions": "sessions", "reviews": "reviews", "review_snapshots": "reviews",
-             "intake": "intake"}
+             "intake": "bookings"}
 
 # ---- run history (<home>/ops/<table>/...parquet), loaded into the warehouse's ops schema ----
 OPS = {

@@ -62,8 +62,7 @@ def night(tmp_path_factory: pytest.TempPathFactory):
         b"Booked At;Cancelled At\r\n"
         b"J-1;2026-11-18;10:00 AM;11:30 AM;Isadora Quill;eAm1;Ada Okafor;Ketamine Infusion;Columbia;Chair 1;"
         b"Arrived;2026-11-02T14:05:00Z;\r\n")
-    home.inbox("intake").mkdir(parents=True, exist_ok=True)
-    (home.inbox("intake") / "intake_nov.csv").write_text(
+    (inbox / "intake_nov.csv").write_text(
         "patient_id,intake_date,referral_source\n"
         "eQ9z2,2026-11-01,Google\n"
         "eAm1,2026-11-01,\"my cousin Bartholomew Fairweather, 803-555-0177, bf@example.com\"\n"
@@ -88,7 +87,9 @@ def test_fhir_vendor_and_intake_files_publish_and_the_bad_document_is_rejected_b
         assert con.execute("select file, reason like '%OperationOutcome%' from ops.rejected_files").fetchall() == [
             ("epic_error.json", True)]
         sources = dict(con.execute("select source, rows_accepted from ops.run_sources").fetchall())
-        assert sources["intake"] == 3 and sources["bookings"] == 4 + 3
+        assert sources == {"bookings": 4 + 3 + 3, "sessions": 1, "reviews": 2}  # the intake rows are bookings'
+        assert con.execute("select count(*) from ops.validation_results where file = 'intake_nov.csv'"
+                           ).fetchall()[0][0] > 0
         # first touch: the FHIR patient has no booking text -> the intake's 'Google'; the canonical CSV
         # patient's booking says 'Google Search' and wins over the intake's 'yelp'; the free text -> other
         patients = con.execute(

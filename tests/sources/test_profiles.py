@@ -134,6 +134,8 @@ def test_jane_appointments_export(tmp_path: Path) -> None:
 def test_a_home_profile_wins_over_the_shipped_one_and_canonical_is_last(tmp_path: Path) -> None:
     assert profile_for("Attendance Report.csv", None).name == "simplepractice-attendance"
     assert profile_for("bookings.csv", None).name == "canonical"
+    assert profile_for("intake_nov.csv", None, kind="intake").name == "canonical-intake"
+    assert profile_for("Intake Form Responses.csv", None, kind="intake").name == "intake-form-export"
     assert {p.name for p in shipped_profiles()} >= {"canonical", "simplepractice-attendance", "jane-appointments"}
     profiles = tmp_path / "profiles"
     home_profile(profiles, "simplepractice-attendance", '[values.provider_id]\n"X" = "P-LEE"\n')

@@ -2,7 +2,7 @@
 -- booking, first visit (cohort), first completed infusion, infusions completed, series completion and the
 -- PHQ-9 trend. The one place the referral and series rules of metrics.md live.
 -- First touch: the earliest-created booking with referral text; a patient none of whose bookings has any
--- takes their first intake answer (the intake export, `inbox/intake/`) instead. The bookings win when both
+-- takes their first intake answer (an intake export in inbox/bookings, lake table intake) instead. The bookings win when both
 -- exist: they are the record of the first contact the practice made with the patient.
 with
 
