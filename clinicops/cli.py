@@ -131,8 +131,11 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     from clinicops.dashboard import launch
 
     return launch.run(_home(args), args.port)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from clinicops.bench.run import run_bench
+
     out = Path(args.out).expanduser().resolve()
     # SIGTERM as an exit, so the run being measured (and its Prefect server) is stopped on the way out
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
@@ -143,6 +146,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
     print(md_path.read_text(encoding="utf-8"))
     print(f"wrote {json_path} and {md_path}")
     return 0
+
+
+def cmd_profile_check(args: argparse.Namespace) -> int:
+    from clinicops.profile_cli import check_profile
+
+    file = Path(args.file)
+    if not file.is_file():
+        print(f"error: {args.file}: not a file", file=sys.stderr)
+        return 2
+    return check_profile(file, _home(args), limit=args.rows)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -169,6 +182,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_home(sub.add_parser("status", help="last runs, freshness per source, quarantine counts"))
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("profile", help="CSV mapping profiles for other systems' booking exports")
+    profile_sub = p.add_subparsers(dest="profile_command", required=True)
+    p = with_home(profile_sub.add_parser(
+        "check", help="which profile a bookings export matches, and its first rows as clinicops reads them "
+        "(patient details removed)"))
+    p.add_argument("file", help="the export to check (nothing is ingested)")
+    p.add_argument("--rows", type=int, default=10, help="how many rows to show (default 10)")
+    p.set_defaults(func=cmd_profile_check)
 
     p = with_home(sub.add_parser("generate", help="write synthetic practice data of a chosen size"))
     p.add_argument("--seed", type=int, default=7)

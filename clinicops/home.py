@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SOURCES = ("bookings", "sessions", "reviews")
-LAKE_TABLES = ("bookings", "sessions", "reviews", "review_snapshots")
+LAKE_TABLES = ("bookings", "sessions", "reviews", "review_snapshots", "intake")
 OPS_TABLES = ("runs", "run_sources", "validation_results", "quarantine", "rejected_files")
 DEFAULT_HOME = Path("~/clinicops").expanduser()
 

@@ -39,7 +39,7 @@ def months_of(table_name: str, data: pa.Table, timezone: str) -> pa.Array:
     column = data.column(PARTITION_COLUMN[table_name])
     if pa.types.is_timestamp(column.type):
         column = column.cast(pa.timestamp("us", tz=timezone))
-    return pc.strftime(column, format="%Y-%m")
+    return pc.fill_null(pc.strftime(column, format="%Y-%m"), "undated")  # a proposed booking may have no start
 
 
 def write_accepted(home: Home, table_name: str, data: pa.Table, version_id: str, batch_number: int,

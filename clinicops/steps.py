@@ -139,10 +139,14 @@ def reader_for(source: str, file_name: str) -> Reader:
     suffix = Path(file_name).suffix.lower()
     if source == "bookings":
         if suffix == ".csv":
-            from clinicops.sources.bookings import read_bookings_csv
+            from clinicops.sources.profiled import read_bookings
 
-            return read_bookings_csv
-        raise FileRejected(f"{file_name}: unknown format for bookings (expected the canonical .csv)")
+            return read_bookings
+        if suffix == ".json":
+            from clinicops.sources.fhir import read_fhir
+
+            return read_fhir
+        raise FileRejected(f"{file_name}: unknown format for bookings (expected a .csv export or FHIR .json)")
     if source == "sessions":
         from clinicops.sources.sessions import read_sessions
 
@@ -172,6 +176,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
                 file_seq=planned.seq, ingested_at=ingested_at,
                 patient_key=lambda pid: vault.key_for(config.practice.source_system, pid),
                 phrase_key=vault.phrase_key,
+                profiles_dir=home.profiles,
             )
             batches, rows = [], 0
             for number, batch in enumerate(reader_for(planned.source, planned.name)(landed, ctx)):

@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pyarrow as pa
@@ -40,6 +41,7 @@ class ReadContext:
     patient_key: Callable[[str], str] | None = None  # source patient id -> patient_key (the vault)
     phrase_key: Callable[[str], str] | None = None  # normalised free-text phrase -> its keyed name (the vault)
     batch_rows: int = 50_000
+    profiles_dir: Path | None = None  # <home>/profiles: the practice's own CSV mapping profiles
 
     @property
     def zone(self) -> ZoneInfo:

@@ -108,6 +108,19 @@ REVIEW_SNAPSHOTS = pa.schema(
     ]
 )
 
+INTAKE = pa.schema(
+    [
+        pa.field("patient_key", pa.string()),
+        pa.field("intake_date", pa.date32()),  # the practice-local date of the intake form
+        pa.field("referral_given", pa.bool_()),  # the "how did you hear about us" answer had a letter or digit
+        # the answer, normalised (lower case, other characters one space), ONLY where it matched a configured
+        # referral word (operations.md, "Privacy": free text survives only in coded form); else NULL
+        pa.field("referral_matched_text", pa.string()),
+        pa.field("source_format", pa.string()),  # 'csv' (canonical intake layout) or the profile name
+        *LINEAGE,
+    ]
+)
+
 # what a reader saw that no value can show (clinicops.sources.checks): validated, never written to the lake
 READ_CHECKS = [
     pa.field("_read_problem", pa.string()),  # the rule: malformed_row, field_too_large, control_characters, ...
@@ -126,6 +139,7 @@ LAKE = {
     "sessions": SESSIONS,
     "reviews": REVIEWS,
     "review_snapshots": REVIEW_SNAPSHOTS,
+    "intake": INTAKE,
 }
 # which column's local month partitions each lake table
 PARTITION_COLUMN = {
@@ -133,6 +147,7 @@ PARTITION_COLUMN = {
     "sessions": "chair_in_at",
     "reviews": "published_at",
     "review_snapshots": "snapshot_date",
+    "intake": "intake_date",
 }
 # lake columns whose name differs from the column staff see in their export (quarantine rows name the latter)
 SOURCE_COLUMN = {
@@ -143,9 +158,11 @@ SOURCE_COLUMN = {
     "infusion_end_at": "infusion_end",
     "chair_out_at": "chair_out",
     "referral_source_raw": "referral_source",
+    "referral_matched_text": "referral_source",
 }
 # the ops source each lake table belongs to
-SOURCE_OF = {"bookings": "bookings", "sessions": "sessions", "reviews": "reviews", "review_snapshots": "reviews"}
+SOURCE_OF = {"bookings": "bookings", "sessions": "sessions", "reviews": "reviews", "review_snapshots": "reviews",
+             "intake": "bookings"}
 
 # ---- run history (<home>/ops/<table>/...parquet), loaded into the warehouse's ops schema ----
 OPS = {

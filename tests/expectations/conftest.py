@@ -141,6 +141,19 @@ def snapshot_row(row_number: int, file: str = "yelp__x__details__2026-03-02.json
     return row
 
 
+def intake_row(row_number: int, file: str = "intake.csv", **overrides: object) -> dict:
+    row = {
+        "patient_key": f"pk-{row_number}",
+        "intake_date": date(2026, 3, 1),
+        "referral_given": True,
+        "referral_matched_text": "google",
+        "source_format": "csv",
+        **lineage(row_number, file),
+    }
+    row.update(overrides)
+    return row
+
+
 @dataclass(frozen=True)
 class Rows:
     """What the tests build batches from (a fixture, so test modules need not import this conftest)."""
@@ -152,6 +165,7 @@ class Rows:
             "sessions": session_row,
             "reviews": review_row,
             "review_snapshots": snapshot_row,
+            "intake": intake_row,
         }
     )
 

@@ -39,7 +39,7 @@ READ_CASES = [({"_read_problem": rule, "_read_problem_column": "appointment_id"}
 
 
 def bad_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
-    if table in ("bookings", "sessions", "reviews"):
+    if table in ("bookings", "sessions", "reviews", "intake"):
         return READ_CASES + _value_cases(table, rows)
     return _value_cases(table, rows)
 
@@ -150,6 +150,8 @@ def _value_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
             ({"updated_at": datetime(1999, 5, 1, tzinfo=UTC)}, "updated_at_not_before_2000", "updated_at"),
             ({"updated_at": T0 + timedelta(days=2)}, "updated_at_not_after_arrival", "updated_at"),
         ]
+    if table == "intake":
+        return [({"patient_key": None}, "patient_present", "patient_key")]
     return [
         ({"site": None}, "snapshot_site_present", "site"),
         ({"location_id": None}, "snapshot_location_present", "location_id"),
@@ -190,6 +192,9 @@ def good_cases(table: str, rows: Rows) -> list[dict]:
         ]
     if table == "reviews":
         return [{}, {"rating": 1, "text": None}, {"site": "yelp", "origin": "yelp", "location_id": "BAL"}]
+    if table == "intake":  # no date, no answer, an answer that matched nothing: all allowed
+        return [{}, {"intake_date": None}, {"referral_given": False, "referral_matched_text": None},
+                {"referral_matched_text": None}]
     return [{}, {"reported_rating": None, "reported_review_count": 0}, {"reported_rating": 1.0}]
 
 

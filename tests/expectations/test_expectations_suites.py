@@ -13,6 +13,7 @@ from clinicops.sources.schemas import LAKE
 
 # the rules the sources spec asks for, by lake table (the suites may hold more)
 REQUIRED_RULES = {
+    "intake": {"patient_present", "malformed_row", "control_characters"},
     "bookings": {
         "appointment_id_present", "patient_present", "location_present", "location_known", "provider_present",
         "provider_known", "resource_known", "appointment_type_valid", "appointment_type_known", "start_valid",

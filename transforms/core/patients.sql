@@ -1,6 +1,9 @@
 -- One row per patient with at least one non-excluded appointment: first-touch referral source, first
 -- booking, first visit (cohort), first completed infusion, infusions completed, series completion and the
 -- PHQ-9 trend. The one place the referral and series rules of metrics.md live.
+-- First touch: the earliest-created booking with referral text; a patient none of whose bookings has any
+-- takes their first intake answer (an intake export in inbox/bookings, lake table intake) instead. The bookings win when both
+-- exist: they are the record of the first contact the practice made with the patient.
 with
 
 appointments as (
@@ -96,6 +99,18 @@ first_touch as (
 
 ),
 
+intake_touch as (
+
+    select
+        stg_intake.patient_key,
+        stg_intake.referral_matched_text as referral_source_raw_normalised,
+        coalesce(referral_variants.referral_source, 'other') as referral_source
+    from staging.stg_intake as stg_intake
+    left join referral_variants
+        on stg_intake.variant_key = referral_variants.variant_key
+
+),
+
 visits as (
 
     select
@@ -144,8 +159,15 @@ final as (
 
     select
         visits.patient_key,
-        coalesce(first_touch.referral_source, 'unknown') as referral_source,
-        first_touch.referral_source_raw_normalised,
+        coalesce(first_touch.referral_source, intake_touch.referral_source, 'unknown') as referral_source,
+        case
+            when first_touch.patient_key is not null then first_touch.referral_source_raw_normalised
+            else intake_touch.referral_source_raw_normalised
+        end as referral_source_raw_normalised,
+        case
+            when first_touch.patient_key is not null then 'booking'
+            when intake_touch.patient_key is not null then 'intake'
+        end as referral_source_origin,
         visits.first_booking_at,
         visits.first_booking_at::date as first_booking_date,
         date_trunc('month', visits.first_booking_at::date)::date as first_booking_month,
@@ -167,6 +189,8 @@ final as (
     cross join settings
     left join first_touch
         on visits.patient_key = first_touch.patient_key
+    left join intake_touch
+        on visits.patient_key = intake_touch.patient_key
     left join infusions
         on visits.patient_key = infusions.patient_key
     left join phq9_scores
@@ -178,6 +202,7 @@ select
     patient_key,
     referral_source,
     referral_source_raw_normalised,
+    referral_source_origin,
     first_booking_at,
     first_booking_date,
     first_booking_month,
