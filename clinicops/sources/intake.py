@@ -18,12 +18,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clinicops.config import referral_key, referral_variants
 from clinicops.sources import columns
 from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
 from clinicops.sources.common import RAW_VALUES, Batch, FileRejected, ReadContext
 from clinicops.sources.delimited import TextRows, header_key, read_delimited
 from clinicops.sources.profiles import Profile, ProfileError, map_columns, profile_for
-from clinicops.config import referral_key, referral_variants
 
 PHI = ("patient_id", "patient_first_name", "patient_last_name", "patient_dob", "patient_phone", "patient_email",
        "referral_source")
