@@ -27,7 +27,7 @@ from pathlib import Path
 
 SOURCES = ("bookings", "sessions", "reviews")
 LAKE_TABLES = ("bookings", "sessions", "reviews", "review_snapshots", "intake")
-OPS_TABLES = ("runs", "run_sources", "validation_results", "quarantine", "rejected_files")
+OPS_TABLES = ("runs", "run_sources", "validation_results", "quarantine", "rejected_files", "referral_phrases")
 DEFAULT_HOME = Path("~/clinicops").expanduser()
 
 

@@ -17,7 +17,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 MASK = "[masked]"
-_EMAIL = r"[A-Za-z0-9._%+\-]+@[A-Za-z0-9\-]+(?:\.[A-Za-z0-9\-]+)+"
+SMALL_CELL = 11  # a figure from fewer distinct patients than this is not shown (small-cell suppression)
+# every quantifier is bounded, so a 64 KiB cell of letters costs linear time (no catastrophic backtracking)
+_EMAIL = r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}"
 _PHONE = r"(?:\+?\d{1,3}[\s.\-]?)?(?:\(\d{3}\)|\d{3})[\s.\-]?\d{3}[\s.\-]?\d{4}|(?<!\d)\d{3}[\s.\-]\d{4}(?!\d)"
 _DIGITS = r"\d{7,}"
 _DATE = r"(?<!\d)\d{1,4}[/.\-]\d{1,2}[/.\-]\d{1,4}(?!\d)"
@@ -30,6 +32,8 @@ _FETCH_DATE = re.compile(r"^(.*__(?:details|reviews))(__\d{4}-\d{2}-\d{2}\.json)
 def mask(text: str, *, dates: bool = False, limit: int | None = None) -> str:
     """`text` with e-mails, phone numbers and digit runs of 7+ (and, with `dates`, date-like text) masked,
     then cut to `limit` characters (with an ellipsis)."""
+    if limit is not None:  # what lies far past the cut is never shown: mask only a window around it
+        text = text[: limit + 200]
     masked = (_TEXT_AND_DATES if dates else _TEXT).sub(MASK, text)
     if limit is not None and len(masked) > limit:
         masked = masked[: max(0, limit - 1)] + "…"

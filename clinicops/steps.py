@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from clinicops.config import Config
 from clinicops.home import SOURCES, Home
 from clinicops.lake import write_accepted, write_ops, write_parquet
-from clinicops.masking import shown_name
+from clinicops.masking import SMALL_CELL, shown_name
 from clinicops.sources.common import Batch, FileRejected, ReadContext
 from clinicops.sources.landing import InboxFile, Manifest, ManifestEntry, Refused, land, scan_inbox
 from clinicops.vault import Vault
@@ -175,7 +175,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
                 config=config, source=planned.source, file_name=planned.name, sha256=planned.sha256,
                 file_seq=planned.seq, ingested_at=ingested_at,
                 patient_key=lambda pid: vault.key_for(config.practice.source_system, pid),
-                phrase_key=vault.phrase_key,
+                phrase_key=vault.phrase_key, note_phrases=vault.note_phrases,
                 profiles_dir=home.profiles,
             )
             batches, rows = [], 0
@@ -197,7 +197,25 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
             continue
         staged.files.append(StagedFile(planned, batches, rows, ingested_at))
     vault.save()  # once, before anything keyed by a new patient_key reaches the lake (accept writes it)
+    if plan.source == "bookings":
+        write_ops(home, "referral_phrases", run_id, referral_phrases(vault, run_id))
     return staged
+
+
+def referral_phrases(vault: Vault, run_id: str) -> list[dict]:
+    """Unmatched referral phrases as they may be shown (operations.md, "Privacy"): a phrase that at least
+    SMALL_CELL distinct patients typed identifies nobody and is shown, for extending [referral_sources];
+    the rarer ones appear only as a count (one row with no phrase)."""
+    shown, rare_phrases, rare_patients = [], 0, 0
+    for text, patients in vault.phrases():
+        if patients >= SMALL_CELL:
+            shown.append({"run_id": run_id, "phrase": text, "phrases": 1, "patients": patients})
+        else:
+            rare_phrases += 1
+            rare_patients += patients
+    if rare_phrases:
+        shown.append({"run_id": run_id, "phrase": None, "phrases": rare_phrases, "patients": rare_patients})
+    return shown
 
 
 _MACHINE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}

@@ -57,6 +57,7 @@ class Vault:
         self._lock = threading.Lock()
         self._issued = set(keys.values())
         self._phrase_secret = phrase_secret
+        self._phrases: dict[str, tuple[str, set[str]]] = {}  # phrase key -> (normalised text, patient keys)
 
     @classmethod
     def open(cls, path: Path, secret: str | None = None) -> Vault:
@@ -89,7 +90,9 @@ class Vault:
             keys = payload["keys"]
         except (ValueError, KeyError):
             raise VaultError(f"{path}: the vault file is damaged") from None
-        return cls(path, secret, keys, salt, payload.get("phrase_secret"))
+        vault = cls(path, secret, keys, salt, payload.get("phrase_secret"))
+        vault._phrases = {k: (text, set(patients)) for k, (text, patients) in payload.get("phrases", {}).items()}
+        return vault
 
     @property
     def encrypted(self) -> bool:
@@ -122,6 +125,20 @@ class Vault:
             secret = bytes.fromhex(self._phrase_secret)
         return "ph_" + hmac.new(secret, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
 
+    def note_phrases(self, seen: list[tuple[str, str, str]]) -> None:
+        """Remember which patients gave which free-text phrase: (phrase key, normalised text, patient key)."""
+        with self._lock:
+            for key, text, patient in seen:
+                _, patients = self._phrases.setdefault(key, (text, set()))
+                if patient not in patients:
+                    patients.add(patient)
+                    self._dirty = True
+
+    def phrases(self) -> list[tuple[str, int]]:
+        """(normalised text, distinct patients) of every phrase seen, most patients first."""
+        with self._lock:
+            return sorted(((text, len(p)) for text, p in self._phrases.values()), key=lambda t: (-t[1], t[0]))
+
     def save(self) -> None:
         """Write the vault atomically (temp file, fsync, rename), owner-only; a no-op when nothing is new."""
         with self._lock:
@@ -130,6 +147,8 @@ class Vault:
             payload: dict = {"keys": self._keys}
             if self._phrase_secret is not None:
                 payload["phrase_secret"] = self._phrase_secret
+            if self._phrases:
+                payload["phrases"] = {k: [text, sorted(p)] for k, (text, p) in self._phrases.items()}
             data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
             if self._secret:
                 header = MAGIC + b"aes-gcm " + self._salt.hex().encode("ascii") + b"\n"

@@ -435,7 +435,10 @@ class Validator:
                         "rule": first.rule,
                         "column_name": lineage["_read_problem_column"] if read_rule else first.source_column,
                         "message": _message(broken, lineage["_read_problem_detail"] if read_rule else None),
-                        "raw_values": quarantine_values(lineage[RAW_VALUES]),
+                        # a record whose quoting swallowed other rows may hold any of their cells (a
+                        # patient's name in a duration): none of its values is shown
+                        "raw_values": quarantine_values(lineage[RAW_VALUES],
+                                                        blank_all=lineage["_read_problem"] == "malformed_row"),
                     }
                 )
 
@@ -605,7 +608,7 @@ def with_bounds(batch: pa.Table, table: str) -> pa.Table:
     return batch
 
 
-def quarantine_values(raw: str | None) -> str | None:
+def quarantine_values(raw: str | None, *, blank_all: bool = False) -> str | None:
     """A quarantined row's raw values as they may be kept (operations.md, "Privacy"): the contract's columns
     only (the reader never passes others), PHI and free text blanked, every other value masked and cut to 80
     characters."""
@@ -621,7 +624,7 @@ def quarantine_values(raw: str | None) -> str | None:
     for key, value in values.items():
         if value in (None, "", BLANK):
             shown[key] = value
-        elif str(key).lower() in FREE_TEXT_COLUMNS:
+        elif blank_all or str(key).lower() in FREE_TEXT_COLUMNS:
             shown[key] = BLANK
         else:
             text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)

@@ -73,3 +73,19 @@ def test_an_unreadable_inbox_fails_its_source_only(tmp_path: Path, monkeypatch: 
     staged = stage_source(home, config, Vault.open(home.vault, ""), plans["sessions"], "run-1")
     outcome = accept_source(home, config, Validator(config), staged, "run-1")
     assert outcome.failure == plans["sessions"].failure and outcome.ops_row("run-1")["status"] == "failed"
+
+
+def test_unmatched_referral_phrases_are_shown_only_when_eleven_patients_typed_them(tmp_path: Path) -> None:
+    home = make_practice(tmp_path)
+    rows = [booking(f"B{i}", "2026-11-23 10:00", patient_id=f"MRN-{i}", referral_source="Saw a Billboard!")
+            for i in range(11)]
+    rows += [booking("R1", "2026-11-23 11:00", patient_id="MRN-99", referral_source="Margarethe's husband Otto"),
+             booking("R2", "2026-11-23 12:00", patient_id="MRN-98", referral_source="radio ad")]
+    write_csv(home.inbox("bookings") / "more.csv", rows)
+    config = load_config(home.config_file)
+    vault = Vault.open(home.vault, "")
+    stage_source(home, config, vault, plan_run(home)["bookings"], "run-1")
+    shown = sorted(run_history(home, "referral_phrases", "run-1"), key=lambda r: r["phrase"] or "")
+    assert [(r["phrase"], r["phrases"], r["patients"]) for r in shown] == [(None, 2, 2), ("saw a billboard", 1, 11)]
+    assert "Otto" not in str([pq.read_table(p).to_pylist() for p in home.ops.rglob("*.parquet")])
+    assert Vault.open(home.vault, "").phrases()[0] == ("saw a billboard", 11)  # counted in the vault

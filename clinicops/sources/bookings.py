@@ -98,7 +98,7 @@ def booking_batch(rows: TextRows, ctx: ReadContext, types: AppointmentTypes, sou
         "created_is_date_only": times["created_at"].date_only,
         "cancelled_at": times["cancelled_at"].at,
         "cancelled_by": cancelled_by,
-        **_referral(col["referral_source"], ctx),
+        **_referral(col["referral_source"], patient_key, ctx),
         "updated_at": pc.coalesce(times["updated_at"].at, pa.scalar(ctx.ingested_at, TS)),
         "age_band": band,
         "source_format": columns.constant(source_format, n, pa.string()),
@@ -109,7 +109,7 @@ def booking_batch(rows: TextRows, ctx: ReadContext, types: AppointmentTypes, sou
     return batch_table("bookings", data)
 
 
-def _referral(text: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
+def _referral(text: pa.Array, patient_key: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
     """The referral answer in coded form (operations.md, "Privacy"): its normalised text only where it matched
     a configured word, and for every answer given a vault-keyed one-way name (so the build can tell 'other'
     from 'unknown' and count patients per phrase without the phrase)."""
@@ -117,12 +117,19 @@ def _referral(text: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
 
     def coded(value: str | None) -> dict:
         if value is None or not referral_key(value):
-            return {"text": None, "key": None}
+            return {"text": None, "key": None, "unmatched": None}
         normalised = referral_normalised(value)
-        return {"text": normalised if referral_key(value) in variants else None,
-                "key": ctx.phrase_key(normalised) if ctx.phrase_key else None}
+        matched = referral_key(value) in variants
+        return {"text": normalised if matched else None, "key": ctx.phrase_key(normalised) if ctx.phrase_key else None,
+                "unmatched": None if matched else normalised}
 
-    both = columns.mapped(text, coded, pa.struct([("text", pa.string()), ("key", pa.string())]))
+    both = columns.mapped(text, coded, pa.struct([("text", pa.string()), ("key", pa.string()),
+                                                  ("unmatched", pa.string())]))
+    if ctx.note_phrases is not None:  # the vault counts patients per unmatched phrase (the text stays there)
+        seen = pa.table({"key": both.field("key"), "text": both.field("unmatched"), "patient": patient_key})
+        seen = seen.filter(pc.and_(pc.is_valid(seen.column("text")), pc.is_valid(seen.column("patient"))))
+        pairs = seen.group_by(["key", "text", "patient"]).aggregate([])
+        ctx.note_phrases([(r["key"], r["text"], r["patient"]) for r in pairs.to_pylist()])
     return {"referral_source_raw": both.field("text"), "referral_phrase_key": both.field("key")}
 
 

@@ -40,6 +40,7 @@ class ReadContext:
     ingested_at: datetime  # UTC; when this version was first ingested
     patient_key: Callable[[str], str] | None = None  # source patient id -> patient_key (the vault)
     phrase_key: Callable[[str], str] | None = None  # normalised free-text phrase -> its keyed name (the vault)
+    note_phrases: Callable[[list[tuple[str, str, str]]], None] | None = None  # (key, text, patient) seen
     batch_rows: int = 50_000
     profiles_dir: Path | None = None  # <home>/profiles: the practice's own CSV mapping profiles
 

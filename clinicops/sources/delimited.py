@@ -273,7 +273,9 @@ def _exact(path: Path, name: str, keys: list[str], wanted: list[str], delimiter:
                         c.append(values[p] if p < len(values) else "")
                     lines.append(first)
                     last.append(reader.line_num)
-                    extra.append(len(values) > width and any(v.strip() for v in values[width:]))
+                    # a record with cells missing, or with more that hold something, is one whose quoting
+                    # merged or split cells: none of its values can be trusted to be in its column
+                    extra.append(len(values) < width or any(v.strip() for v in values[width:]))
                     if len(lines) >= chunk_rows:
                         yield flush(cols, lines, last, extra)
                         cols, lines, last, extra = [[] for _ in wanted], [], [], []

@@ -219,6 +219,14 @@ OPS = {
             pa.field("raw_values", pa.string()),  # JSON object of the row's values, PHI blanked
         ]
     ),
+    "referral_phrases": pa.schema(
+        [
+            pa.field("run_id", pa.string()),
+            pa.field("phrase", pa.string()),  # an unmatched referral answer typed by 11+ patients; NULL: the rest
+            pa.field("phrases", pa.int64()),
+            pa.field("patients", pa.int64()),
+        ]
+    ),
     "rejected_files": pa.schema(
         [
             pa.field("run_id", pa.string()),
