@@ -109,6 +109,42 @@ class ReviewSite:
     account: str | None = None
 
 
+# TEMPORARY (issue 10, `serve`): [schedule] and [notify] in the current dataclass style, until the pydantic
+# rewrite of this module lands with `config.schedule.cron` and `config.notify.{webhook_url,command}`.
+@dataclass(frozen=True)
+class Schedule:
+    cron: str = "0 2 * * *"
+
+
+@dataclass(frozen=True)
+class Notify:
+    webhook_url: str | None = None
+    command: list[str] | None = None
+
+
+def _parse_schedule_and_notify(r: _Reader, data: dict) -> tuple[Schedule, Notify]:
+    """TEMPORARY (issue 10): `[schedule] cron` and `[notify] webhook_url / command`, every other key refused."""
+    schedule = r.table(data.get("schedule", {}), "schedule")
+    for key in schedule:
+        if key != "cron":
+            raise r.fail(f"schedule.{key}", "is not a known key (known: cron)")
+    cron = r.text(schedule, "schedule", "cron", required=False, default="0 2 * * *")
+    if len(cron.split()) != 5:
+        raise r.fail("schedule.cron", f"{cron!r} is not a cron line of five fields (e.g. '0 2 * * *')")
+    notify = r.table(data.get("notify", {}), "notify")
+    for key in notify:
+        if key not in ("webhook_url", "command"):
+            raise r.fail(f"notify.{key}", "is not a known key (known: command, webhook_url)")
+    url = r.text(notify, "notify", "webhook_url", required=False) or None
+    if url and not re.match(r"^https?://", url):
+        raise r.fail("notify.webhook_url", f"{url!r} is not an http:// or https:// address")
+    command = notify.get("command")
+    if command is not None and (not isinstance(command, list) or not command
+                                or not all(isinstance(c, str) and c for c in command)):
+        raise r.fail("notify.command", "must be a list of strings, e.g. [\"/usr/local/bin/page-oncall\", \"--quiet\"]")
+    return Schedule(cron=" ".join(cron.split())), Notify(webhook_url=url, command=command)
+
+
 @dataclass(frozen=True)
 class Config:
     practice: Practice
@@ -120,6 +156,8 @@ class Config:
     keep_review_text: bool = False
     storage_version: str = "v1.4.0"
     path: Path | None = None
+    schedule: Schedule = field(default_factory=lambda: Schedule())
+    notify: Notify = field(default_factory=lambda: Notify())
 
     @property
     def location_ids(self) -> set[str]:
@@ -231,7 +269,8 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
         series_window_days=int(r.number(practice_table, "practice", "series_window_days", 42, integer=True, minimum=0)),
         source_system=r.text(practice_table, "practice", "source_system", required=False, default="pm") or "pm",
     )
-    known = {"practice", "locations", "providers", "referral_sources", "appointment_types", "review_sites", "warehouse"}
+    known = {"practice", "locations", "providers", "referral_sources", "appointment_types", "review_sites", "warehouse",
+             "schedule", "notify"}  # TEMPORARY (issue 10): schedule, notify
     for key in data:
         if key not in known:
             raise r.fail(key, f"is not a known table (known: {', '.join(sorted(known))})")
@@ -349,6 +388,7 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
     if not re.match(r"^v\d+\.\d+\.\d+$", storage_version):
         raise r.fail("warehouse.storage_version", f"{storage_version!r} is not like 'v1.4.0'")
 
+    schedule, notify = _parse_schedule_and_notify(r, data)  # TEMPORARY (issue 10)
     return Config(
         practice=practice,
         locations=tuple(locations),
@@ -358,6 +398,8 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
         review_sites=review_sites,
         keep_review_text=keep_text,
         storage_version=storage_version,
+        schedule=schedule,
+        notify=notify,
     )
 
 
