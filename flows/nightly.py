@@ -18,6 +18,7 @@ from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
+from clinicops import progress
 from clinicops.config import Config, load_config
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
@@ -65,42 +66,55 @@ class RunSummary:
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan(home: Home) -> dict[str, SourcePlan]:
-    return plan_run(home)
+    progress.started("plan")
+    plans = plan_run(home)
+    progress.done("plan", None, "plan: %d new file(s) in the inbox", sum(len(p.new) for p in plans.values()))
+    return plans
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, run_id: str) -> StagedSource:
-    log.info("ingest %s: %d new file(s), %d already ingested", source_plan.source, len(source_plan.new),
-             len(source_plan.skipped))
-    return stage_source(home, config, vault, source_plan, run_id)
+    progress.started("ingest", source_plan.source)
+    staged = stage_source(home, config, vault, source_plan, run_id)
+    progress.done("ingest", source_plan.source, "ingest %s: %d new file(s), %d already ingested", source_plan.source,
+                  len(source_plan.new), len(source_plan.skipped))
+    return staged
 
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> SourceOutcome:
+    progress.started("validate", staged.source)
     outcome = accept_source(home, config, Validator(config), staged, run_id)
-    log.info("validate %s: %d row(s) accepted, %d quarantined, %d file(s) rejected", staged.source,
-             outcome.rows_accepted, outcome.rows_quarantined, len(outcome.rejected))
+    progress.done("validate", staged.source, "validate %s: %d row(s) accepted, %d quarantined, %d file(s) rejected",
+                  staged.source, outcome.rows_accepted, outcome.rows_quarantined, len(outcome.rejected))
     return outcome
 
 
 @task(name="build", cache_policy=NO_CACHE)
 def build(home: Home, config: Config, run_id: str, as_of: datetime):
-    log.info("build: running the warehouse models")
-    return build_warehouse(config, home, run_id=run_id, as_of=as_of)
+    progress.started("build", None, "build: running the warehouse models")
+    built = build_warehouse(config, home, run_id=run_id, as_of=as_of)
+    progress.done("build", None, "build: %d tables", len(built.tables))
+    return built
 
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_warehouse(home: Home, built_path: Path) -> Path:
-    return publish(home, built_path)
+    progress.started("publish")
+    path = publish(home, built_path)
+    progress.done("publish", None, "publish: %s", path)
+    return path
 
 
 @task(name="report", cache_policy=NO_CACHE)
 def report(home: Home, config: Config, run_id: str) -> Path:
+    progress.started("report")
     path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
                          results=run_history(home, "validation_results", run_id),
                          quarantine=run_history(home, "quarantine", run_id),
                          rejected_files=run_history(home, "rejected_files", run_id))
     home.latest_report.write_bytes(path.read_bytes())
+    progress.done("report", None, "report: %s", path)
     return path
 
 
