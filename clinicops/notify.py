@@ -64,6 +64,8 @@ def send(notify: Notify, payload: dict) -> list[str]:
         try:
             with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
                 response.read(1024)
+        except urllib.error.HTTPError as e:
+            problems.append(f"webhook {notify.webhook_url}: HTTP {e.code}")
         except (urllib.error.URLError, OSError, ValueError) as e:
             problems.append(f"webhook {notify.webhook_url}: {getattr(e, 'reason', None) or e}")
     if notify.command:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -54,7 +55,8 @@ def test_a_run_killed_mid_way(tmp_path: Path, kill_after: str) -> None:
             if kill_after in line:
                 break
     finally:
-        os.killpg(run.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
         run.wait(timeout=120)
         run.stderr.close()
     assert run.returncode == -signal.SIGKILL, "".join(seen)
