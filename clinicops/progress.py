@@ -68,7 +68,7 @@ class LiveProgressHandler(logging.Handler):
 
 
 @contextmanager
-def live_progress(enabled: bool | None = None) -> Iterator[None]:
+def live_progress(enabled: bool | None = None, console=None) -> Iterator[None]:
     """A live display on a terminal (stderr is a TTY), plain log lines otherwise."""
     if enabled is None:
         enabled = sys.stderr.isatty()
@@ -79,7 +79,7 @@ def live_progress(enabled: bool | None = None) -> Iterator[None]:
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     progress = Progress(SpinnerColumn(finished_text="[green]✓[/green]"), TextColumn("{task.description}"),
-                        TimeElapsedColumn(), console=Console(stderr=True), transient=False)
+                        TimeElapsedColumn(), console=console or Console(stderr=True), transient=False)
     handler = LiveProgressHandler(progress)
     level, propagate = log.level, log.propagate
     log.addHandler(handler)

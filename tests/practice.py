@@ -121,18 +121,14 @@ def make_practice(root: Path) -> Home:
 
 
 def contract_checker() -> Path | None:
-    """The acceptance checker of the shared spec, `shared/tools/check_warehouse.py`: $CLINICOPS_CHECK_WAREHOUSE,
-    else beside the clone or one of its parent folders (CI puts shared/ there); None in a plain clone."""
+    """The acceptance checker of the shared spec: $CLINICOPS_CHECK_WAREHOUSE, else `../shared/tools/check_warehouse.py`
+    beside the clone (where CI puts it); None in a plain clone."""
     import os
 
     if os.environ.get("CLINICOPS_CHECK_WAREHOUSE"):
         return Path(os.environ["CLINICOPS_CHECK_WAREHOUSE"])
-    root = Path(__file__).resolve().parents[1]
-    for folder in root.parents:
-        candidate = folder / "shared" / "tools" / "check_warehouse.py"
-        if candidate.exists():
-            return candidate
-    return None
+    candidate = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "check_warehouse.py"
+    return candidate if candidate.exists() else None
 
 
 def run_contract_checker(warehouse: Path) -> str:
