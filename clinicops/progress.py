@@ -59,10 +59,14 @@ class LiveProgressHandler(logging.Handler):
                 return
             row = self.rows.get(step.label)
             if row is None:
-                row = self.rows[step.label] = self.progress.add_task(step.label, total=1)
+                from rich.markup import escape
+
+                row = self.rows[step.label] = self.progress.add_task(escape(step.label), total=1)
             if step.status == "done":
-                detail = record.getMessage().removeprefix(f"{step.label}:").strip()
-                self.progress.update(row, completed=1, description=f"{step.label}  [dim]{detail}[/dim]")
+                from rich.markup import escape
+
+                detail = escape(record.getMessage().removeprefix(f"{step.label}:").strip())
+                self.progress.update(row, completed=1, description=f"{escape(step.label)}  [dim]{detail}[/dim]")
         except Exception:  # noqa: BLE001 - a display problem never stops a run
             self.handleError(record)
 
