@@ -139,3 +139,32 @@ def test_serve_registers_the_nightly_deployment_and_runs_a_night(tmp_path: Path)
             os.killpg(serve.pid, signal.SIGKILL)
         serve.wait(timeout=30)
         receiver.close()
+
+
+def test_serve_uses_the_configured_prefect_server(tmp_path: Path) -> None:
+    """PREFECT_API_URL set: no local server is started, the deployment lands on the configured one."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import get_current_settings
+    from prefect.testing.utilities import prefect_test_harness
+
+    home = make_practice(tmp_path / "practice")
+    with prefect_test_harness(server_startup_timeout=None):
+        api = get_current_settings().api.url
+        env = {**os.environ, "PREFECT_API_URL": api}
+        serve = subprocess.Popen([sys.executable, "-m", "clinicops.cli", "serve", "--home", str(home.root)],
+                                 env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                 start_new_session=True)
+        try:
+            out = Output(serve.stdout)
+            out.wait_for(rf"using the Prefect server at {re.escape(api)}", timeout=120)
+            with get_client(sync_client=True) as client:
+                deployment = registered(client, "clinicops-nightly/test-practice", out)
+            assert [(s.schedule.cron, s.schedule.timezone) for s in deployment.schedules] == [
+                ("0 2 * * *", "America/New_York")]  # the default schedule, in the practice's zone
+            assert not any("starting a local Prefect server" in line for line in out.seen)
+            serve.send_signal(signal.SIGINT)
+            assert serve.wait(timeout=60) == 0
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait(timeout=30)
