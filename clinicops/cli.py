@@ -175,7 +175,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = _sub(sub, "demo", "make up a realistic demo practice and run a night on it", common)
     p.add_argument("--home", help=f"where the demo practice lives (default: ./{DEMO_HOME})")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7, help="the same seed makes the same practice (default 7)")
     p.add_argument("--force", action="store_true", help="write the demo even over another practice's config")
     p.set_defaults(func=cmd_demo)
 
@@ -194,10 +194,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = with_home(_sub(sub, "generate", "write made-up practice data of a chosen size (for demos and "
                                        "benchmarks)", common))
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--locations", type=int, default=2)
-    p.add_argument("--months", type=int, default=12)
-    p.add_argument("--patients-per-month", type=int, default=60)
+    p.add_argument("--seed", type=int, default=7, help="the same seed makes the same practice (default 7)")
+    p.add_argument("--locations", type=int, default=2, help="how many clinic locations (default 2)")
+    p.add_argument("--months", type=int, default=12, help="how many months of history (default 12)")
+    p.add_argument("--patients-per-month", type=int, default=60, help="new patients a month (default 60)")
     p.add_argument("--end-date", help="last day of history (YYYY-MM-DD); default today")
     p.add_argument("--force", action="store_true", help="write even over another practice's config")
     p.set_defaults(func=cmd_generate)
