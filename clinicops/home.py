@@ -150,6 +150,11 @@ class Home:
     def prefect_home(self) -> Path:
         return self.root / "prefect"
 
+    @property
+    def prefect_server_log(self) -> Path:
+        """What the local Prefect server `clinicops serve` starts writes."""
+        return self.prefect_home / "server.log"
+
     def make_dirs(self) -> None:
         """Create the folders of a home; private ones owner-only."""
         for source in SOURCES:

@@ -120,7 +120,7 @@ def serve(home: Home, *, limit: int = 1) -> int:
     print(f"clinicops serve: starting a local Prefect server (SQLite in {prefect_home}) ...", flush=True)
     previous = signal.signal(signal.SIGTERM, _stop_on_sigterm)  # until Prefect's runner takes SIGTERM over
     try:
-        with local_server(prefect_home, home.prefect_home / "server.log") as api:
+        with local_server(prefect_home, home.prefect_server_log) as api:
             os.environ["PREFECT_API_URL"] = api
             print(f"clinicops serve: Prefect UI at {api.removesuffix('/api')}  (past and next runs)", flush=True)
             return _serve_deployment(home, config, limit=limit)
