@@ -26,7 +26,7 @@ from pathlib import Path
 from clinicops.config import Config, load_config
 from clinicops.home import Home
 
-SERVER_START_TIMEOUT_SECONDS = 120
+SERVER_START_TIMEOUT_SECONDS = 300  # a busy machine: it took over 120 s under a load of 20 on 2 cores
 SERVER_STOP_TIMEOUT_SECONDS = 15
 PR_SET_PDEATHSIG = 1
 

@@ -103,7 +103,7 @@ def test_serve_registers_the_nightly_deployment_and_runs_a_night(tmp_path: Path)
                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
     try:
         out = Output(serve.stdout)
-        ui = out.wait_for(r"Prefect UI at (http://127\.0\.0\.1:(\d+))", timeout=240)
+        ui = out.wait_for(r"Prefect UI at (http://127\.0\.0\.1:(\d+))", timeout=360)
         out.wait_for(r"deployment clinicops-nightly/test-practice", timeout=120)
         port = ui.group(2)
         assert (home.prefect_home / "prefect.db").exists()  # the practice's own Prefect state
