@@ -1,5 +1,7 @@
 """The `clinicops` command: parse, call one function, print, return an exit code.
 
+`clinicops --help` opens with TAGLINE (what clinicops is, for the people who run it).
+
 Exit codes of `run` (operations.md): 0 published and clean (row quarantines allowed); 3 published, but a
 file was rejected or a source failed; 1 nothing published (yesterday's warehouse stays); 2 bad usage or
 configuration.
@@ -15,12 +17,18 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 
+from clinicops import __version__
 from clinicops.config import ConfigError, load_config
 from clinicops.home import Home, resolve_home
-from clinicops.settings import configure_offline
+from clinicops.settings import configure_offline, use_practice_prefect_home
 from clinicops.vault import VaultError
 
 DEMO_HOME = Path("demo-home")
+TAGLINE = ("clinicops: the nightly operations data of a psychiatry and ketamine-infusion practice - bookings, "
+           "infusion sessions and reviews, checked and published as one DuckDB warehouse.")
+DESCRIPTION = """Every night clinicops takes the files in the practice's inbox, keeps each one as it came, sets
+aside rows that fail a check, and publishes the warehouse that the dashboard and analysts read.
+Start with `clinicops demo`, or `clinicops init --home DIR` for a practice of your own."""
 
 
 def _home(args: argparse.Namespace) -> Home:
@@ -90,12 +98,14 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 def _run(home: Home, as_of: datetime | None) -> int:
     from clinicops.flows.nightly import run_nightly
+    from clinicops.progress import live_progress
     from clinicops.report_cli import print_run_summary
     from clinicops.runlock import RunLocked
 
     print(f"clinicops run on {home.root}", flush=True)
     try:
-        summary = run_nightly(home, as_of)
+        with live_progress():
+            summary = run_nightly(home, as_of)
     except RunLocked as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -158,29 +168,60 @@ def cmd_profile_check(args: argparse.Namespace) -> int:
     return check_profile(file, _home(args), limit=args.rows)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from clinicops.serve import serve
+
+    return serve(_home(args))
+
+
+class _Parser(argparse.ArgumentParser):
+    def format_help(self) -> str:
+        text = super().format_help()
+        return f"{TAGLINE}\n\n{text}" if self.prog == "clinicops" else text
+
+
+def _sub(sub, name: str, help_text: str, common: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    return sub.add_parser(name, help=help_text, description=help_text[0].upper() + help_text[1:] + ".",
+                          parents=[common])
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="clinicops", description=__doc__.splitlines()[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="clinicops", description=DESCRIPTION,
+                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"clinicops {__version__}",
+                        help="print the version of clinicops and exit")
+    parser.add_argument("--debug", action="store_true", help="show full error details (Python tracebacks)")
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                        help="show full error details (Python tracebacks)")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def with_home(p: argparse.ArgumentParser) -> argparse.ArgumentParser:
-        p.add_argument("--home", help="the practice home (default: $CLINICOPS_HOME, else ~/clinicops)")
+        p.add_argument("--home", help="the practice's folder (default: $CLINICOPS_HOME, else ~/clinicops)")
         return p
 
-    p = with_home(sub.add_parser("init", help="write a commented clinicops.toml and the inbox folders"))
+    p = with_home(_sub(sub, "init", "start a practice: write a commented clinicops.toml and the inbox folders",
+                       common))
     p.add_argument("--force", action="store_true", help="overwrite an existing clinicops.toml")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("demo", help="generate the demo practice and run the nightly flow on it")
+    p = _sub(sub, "demo", "make up a realistic demo practice and run a night on it", common)
     p.add_argument("--home", help=f"where the demo practice lives (default: ./{DEMO_HOME})")
-    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--seed", type=int, default=7, help="the same seed makes the same practice (default 7)")
     p.add_argument("--force", action="store_true", help="write the demo even over another practice's config")
     p.set_defaults(func=cmd_demo)
 
-    p = with_home(sub.add_parser("run", help="one nightly run: ingest -> validate -> build -> publish"))
+    p = with_home(_sub(sub, "run", "run tonight's work now: take the inbox, check it, publish the warehouse",
+                       common))
     p.add_argument("--as-of", help="the run's reference time (ISO 8601; naive = practice-local); default now")
     p.set_defaults(func=cmd_run)
 
-    p = with_home(sub.add_parser("status", help="last runs, freshness per source, quarantine counts"))
+    p = with_home(_sub(sub, "serve", "run the night by itself every night, on the schedule in clinicops.toml "
+                                    "(a Prefect deployment; its UI on 127.0.0.1 shows past and next runs)", common))
+    p.set_defaults(func=cmd_serve)
+
+    p = with_home(_sub(sub, "status", "show the last runs, how fresh each source is, and the rows set aside",
+                       common))
     p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("profile", help="CSV mapping profiles for other systems' booking exports")
@@ -192,11 +233,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rows", type=int, default=10, help="how many rows to show (default 10)")
     p.set_defaults(func=cmd_profile_check)
 
-    p = with_home(sub.add_parser("generate", help="write synthetic practice data of a chosen size"))
-    p.add_argument("--seed", type=int, default=7)
-    p.add_argument("--locations", type=int, default=2)
-    p.add_argument("--months", type=int, default=12)
-    p.add_argument("--patients-per-month", type=int, default=60)
+    p = with_home(_sub(sub, "generate", "write made-up practice data of a chosen size (for demos and "
+                                       "benchmarks)", common))
+    p.add_argument("--seed", type=int, default=7, help="the same seed makes the same practice (default 7)")
+    p.add_argument("--locations", type=int, default=2, help="how many clinic locations (default 2)")
+    p.add_argument("--months", type=int, default=12, help="how many months of history (default 12)")
+    p.add_argument("--patients-per-month", type=int, default=60, help="new patients a month (default 60)")
     p.add_argument("--end-date", help="last day of history (YYYY-MM-DD); default today")
     p.add_argument("--force", action="store_true", help="write even over another practice's config")
     p.set_defaults(func=cmd_generate)
@@ -216,12 +258,19 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _prefect_home_for(args: argparse.Namespace) -> Path:
+    if args.command == "demo":
+        return Home(Path(args.home).expanduser().resolve() if args.home else DEMO_HOME.resolve()).prefect_home
+    return _home(args).prefect_home
+
+
 def main(argv: list[str] | None = None) -> int:
     configure_offline()
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     logging.getLogger("clinicops").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     try:
+        use_practice_prefect_home(_prefect_home_for(args))  # before anything imports Prefect
         return args.func(args)
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
@@ -229,6 +278,21 @@ def main(argv: list[str] | None = None) -> int:
     except VaultError as e:
         print(f"vault error: {e}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except OSError as e:  # the machine: a read-only or missing folder, a full disk, permission denied
+        if args.debug:
+            raise
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"error: {where}{e.strerror or e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # noqa: BLE001 - one line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        print(f"error: {type(e).__name__}: {(str(e).splitlines() or [''])[0]} (--debug shows the details)",
+              file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -16,6 +16,8 @@
 <home>/warehouse/.build/                    where the next warehouse is built before it is swapped in
 <home>/work/<run_id>/                       a run's scratch space (read batches awaiting validation)
 <home>/run.lock                             held by the run in progress
+<home>/prefect/                             Prefect's own state for this practice (PREFECT_HOME): run history,
+                                            the database of the local server `clinicops serve` starts
 ```
 """
 
@@ -143,6 +145,15 @@ class Home:
     @property
     def lock(self) -> Path:
         return self.root / "run.lock"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.root / "prefect"
+
+    @property
+    def prefect_server_log(self) -> Path:
+        """What the local Prefect server `clinicops serve` starts writes."""
+        return self.prefect_home / "server.log"
 
     def make_dirs(self) -> None:
         """Create the folders of a home; private ones owner-only."""

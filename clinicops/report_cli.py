@@ -93,8 +93,8 @@ def print_demo_figures(home: Home, as_of: datetime) -> None:
     print(f"  dashboard:         clinicops dashboard --home {home.root}  (then open http://127.0.0.1:8501/)")
 
 
-def _when(moment: datetime | None) -> str:
-    return "-" if moment is None else f"{moment:%Y-%m-%d %H:%M %Z}"
+def _when(moment: datetime | None, missing: str = "-") -> str:
+    return missing if moment is None else f"{moment:%Y-%m-%d %H:%M %Z}"
 
 
 def print_status(home: Home) -> int:
@@ -107,7 +107,7 @@ def print_status(home: Home) -> int:
     try:
         runs = con.execute("select run_id, status, exit_code, started_at, files_rejected from ops.runs "
                            "order by started_at desc limit 5").fetchall()
-        fresh = con.execute("select source, newest_data_at, last_ingest_at, hours_stale from ops.freshness "
+        fresh = con.execute("select source, newest_data_at, last_ingest_at, hours_stale, as_of from ops.freshness "
                             "order by source").fetchall()
         quarantine = con.execute("select source, rule, count(*) from ops.quarantine group by source, rule "
                                  "order by source, count(*) desc").fetchall()
@@ -117,10 +117,12 @@ def print_status(home: Home) -> int:
     print("last runs:")
     for run_id, status, code, started, rejected in runs:
         print(f"  {run_id}  {status:<22} exit {code}  started {started:%Y-%m-%d %H:%M %Z}  files rejected {rejected}")
-    print("freshness:")
-    for source, newest, ingested, hours in fresh:
-        stale = "n/a" if hours is None else f"{hours:.1f} h"
-        print(f"  {source:<10} newest data {_when(newest)}  last ingest {_when(ingested)}  stale {stale}")
+    as_of = next((row[4] for row in fresh if row[4] is not None), None)
+    print(f"freshness (hours stale, measured against the last run's as-of, {_when(as_of)}):")
+    for source, newest, ingested, hours, _ in fresh:
+        stale = "-" if hours is None else f"{hours:.1f} h"
+        print(f"  {source:<10} newest data {_when(newest, 'never'):<20}  last ingest {_when(ingested, 'never'):<20}"
+              f"  stale {stale}")
     print("quarantined rows (all runs):")
     if not quarantine:
         print("  none")

@@ -16,13 +16,15 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.states import Failed, State
+from prefect.states import Completed, Failed, State
 
+from clinicops import progress
 from clinicops.config import Config, load_config
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
 from clinicops.home import SOURCES, Home
 from clinicops.lake import write_ops
+from clinicops.notify import send, should_notify, summary_payload
 from clinicops.runlock import run_lock
 from clinicops.steps import (
     SourceOutcome,
@@ -42,6 +44,8 @@ from clinicops.warehouse.build import build_warehouse, publish
 
 log = logging.getLogger("clinicops")
 ARTIFACT_KEY = "clinicops-nightly-summary"
+PUBLISHED_WITH_REJECTIONS = "Published with rejections"
+PUBLISHED_WITH_FAILED_SOURCE = "Published with a failed source"
 
 
 @dataclass
@@ -62,51 +66,73 @@ class RunSummary:
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan(home: Home) -> dict[str, SourcePlan]:
-    return plan_run(home)
+    progress.started("plan")
+    plans = plan_run(home)
+    progress.done("plan", None, "plan: %d new file(s) in the inbox", sum(len(p.new) for p in plans.values()))
+    return plans
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
 def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, run_id: str) -> StagedSource:
-    log.info("ingest %s: %d new file(s), %d already ingested", source_plan.source, len(source_plan.new),
-             len(source_plan.skipped))
-    return stage_source(home, config, vault, source_plan, run_id)
+    progress.started("ingest", source_plan.source)
+    staged = stage_source(home, config, vault, source_plan, run_id)
+    progress.done("ingest", source_plan.source, "ingest %s: %d new file(s), %d already ingested", source_plan.source,
+                  len(source_plan.new), len(source_plan.skipped))
+    return staged
 
 
 @task(name="validate", cache_policy=NO_CACHE)
 def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> SourceOutcome:
+    progress.started("validate", staged.source)
     outcome = accept_source(home, config, Validator(config), staged, run_id)
-    log.info("validate %s: %d row(s) accepted, %d quarantined, %d file(s) rejected", staged.source,
-             outcome.rows_accepted, outcome.rows_quarantined, len(outcome.rejected))
+    progress.done("validate", staged.source, "validate %s: %d row(s) accepted, %d quarantined, %d file(s) rejected",
+                  staged.source, outcome.rows_accepted, outcome.rows_quarantined, len(outcome.rejected))
     return outcome
 
 
 @task(name="build", cache_policy=NO_CACHE)
 def build(home: Home, config: Config, run_id: str, as_of: datetime):
-    log.info("build: running the warehouse models")
-    return build_warehouse(config, home, run_id=run_id, as_of=as_of)
+    progress.started("build", None, "build: running the warehouse models")
+    built = build_warehouse(config, home, run_id=run_id, as_of=as_of)
+    progress.done("build", None, "build: %d tables", len(built.tables))
+    return built
 
 
 @task(name="publish", cache_policy=NO_CACHE)
 def publish_warehouse(home: Home, built_path: Path) -> Path:
-    return publish(home, built_path)
+    progress.started("publish")
+    path = publish(home, built_path)
+    progress.done("publish", None, "publish: %s", path)
+    return path
 
 
 @task(name="report", cache_policy=NO_CACHE)
 def report(home: Home, config: Config, run_id: str) -> Path:
+    progress.started("report")
     path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
                          results=run_history(home, "validation_results", run_id),
                          quarantine=run_history(home, "quarantine", run_id),
                          rejected_files=run_history(home, "rejected_files", run_id))
     home.latest_report.write_bytes(path.read_bytes())
+    progress.done("report", None, "report: %s", path)
     return path
 
 
 # ---- the flow -----------------------------------------------------------------------------------------
 
 @flow(name="clinicops-nightly", log_prints=False)
-def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary | State:
-    """One night: ingest every source, validate it, build the warehouse beside the live one, publish it."""
-    home = Home(Path(home_dir))
+def nightly(home_dir: str, run_id: str | None = None, as_of: datetime | None = None,
+            started_at: datetime | None = None) -> RunSummary | State:
+    """One night: ingest every source, validate it, build the warehouse beside the live one, publish it.
+
+    Called with only `home_dir` (a scheduled run of `clinicops serve`), it first does what `clinicops run`
+    does before a night: refuse a bad configuration, a wrong vault key or a second run, clear leftovers."""
+    if run_id is None:
+        return scheduled_night(Home(Path(home_dir)), as_of)
+    return night_state(_night(Home(Path(home_dir)), run_id, as_of or started_at, started_at or as_of))
+
+
+def _night(home: Home, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary:
     config = load_config(home.config_file)
     summary = RunSummary(run_id, home.root, as_of)
     vault = Vault.open(home.vault, vault_secret())
@@ -143,9 +169,45 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
     summary.report = report(home, config, run_id)
     create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
                              description="clinicops nightly run summary")
-    if summary.exit_code == 1:  # nothing published: the flow run itself shows as failed
-        return Failed(message=summary.message, data=summary)
     return summary
+
+
+def state_name(summary: RunSummary) -> str:
+    """The name of the flow run's final state (operations.md "The nightly flow")."""
+    if summary.exit_code == 1:
+        return "Failed"
+    if any(o.failure for o in summary.sources.values()):
+        return PUBLISHED_WITH_FAILED_SOURCE
+    if summary.exit_code == 3:
+        return PUBLISHED_WITH_REJECTIONS
+    return "Completed"
+
+
+def night_state(summary: RunSummary) -> State:
+    """Nothing published: Failed. Published with a rejected file or a failed source: a Completed state named so."""
+    if summary.exit_code == 1:
+        return Failed(message=summary.message, data=summary)
+    name = state_name(summary)
+    return Completed(name=name, message=summary.message or None, data=summary)
+
+
+def scheduled_night(home: Home, as_of: datetime | None) -> State:
+    """A night started by the schedule: the front door of `clinicops run`, inside the flow run, then the
+    night, its summary on the output, and the notification."""
+    from clinicops.config import ConfigError
+    from clinicops.report_cli import print_run_summary
+    from clinicops.runlock import RunLocked
+    from clinicops.vault import VaultError
+
+    try:
+        summary = run_nightly(home, as_of, in_flow=True)
+    except (ConfigError, VaultError, RunLocked, OSError) as e:
+        print(f"clinicops: this night did nothing: {e}", flush=True)
+        if isinstance(e, (VaultError, RunLocked)):
+            _notify_refusal(home, e)
+        return Failed(message=f"{type(e).__name__}: {e}")
+    print_run_summary(summary)
+    return night_state(summary)
 
 
 def vault_secret() -> str | None:
@@ -190,10 +252,12 @@ def summary_markdown(summary: RunSummary) -> str:
     return "\n".join(lines)
 
 
-def run_nightly(home: Home, as_of: datetime | None = None) -> RunSummary:
+def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = False) -> RunSummary:
     """The front door of a night's run: refuses a bad configuration (ConfigError), a wrong or missing vault
-    key (VaultError) and a second concurrent run (RunLocked) before anything is touched, then runs the flow."""
-    load_config(home.config_file)
+    key (VaultError) and a second concurrent run (RunLocked) before anything is touched, then runs the flow
+    (or, `in_flow`, the night inside the flow run already going: a scheduled run) and notifies on a failed or
+    rejected night."""
+    config = load_config(home.config_file)
     home.make_dirs()
     Vault.open(home.vault, vault_secret())  # a wrong or missing vault key stops the run before anything is touched
     with run_lock(home):
@@ -202,14 +266,28 @@ def run_nightly(home: Home, as_of: datetime | None = None) -> RunSummary:
         run_id = new_run_id(started_at)
         as_of = as_of or started_at
         try:
-            outcome = nightly(str(home.root), run_id, as_of, started_at, return_state=True).result(
-                raise_on_failure=False)
+            if in_flow:
+                outcome = _night(home, run_id, as_of, started_at)
+            else:
+                outcome = nightly(str(home.root), run_id, as_of, started_at, return_state=True).result(
+                    raise_on_failure=False)
         except Exception as e:  # noqa: BLE001 - Prefect itself could not run the flow
             outcome = e
         if isinstance(outcome, RunSummary):
-            return outcome
-        summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
-                             message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
-                                     "yesterday's warehouse stays")
-        _record_run(home, summary, started_at)
-        return summary
+            summary = outcome
+        else:
+            summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
+                                 message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
+                                         "yesterday's warehouse stays")
+            _record_run(home, summary, started_at)
+    if should_notify(summary.exit_code):
+        send(config.notify, summary_payload(summary, state_name(summary), config.practice.name))
+    return summary
+
+
+def _notify_refusal(home: Home, refusal: Exception) -> None:
+    """A scheduled night refused before it began (wrong vault key, another run): nothing published, say so."""
+    config = load_config(home.config_file)
+    summary = RunSummary("-", home.root, datetime.now(UTC), exit_code=1, status="refused",
+                         message=_first_line(refusal))
+    send(config.notify, summary_payload(summary, "Failed", config.practice.name))

@@ -1,10 +1,19 @@
-"""Shared fixtures: small practices built in a temporary folder. Everything runs offline."""
+"""Shared fixtures: small practices built in a temporary folder. Everything runs offline.
+
+Every process a test starts inherits CLINICOPS_TEST_SESSION (a marker unique to this pytest session),
+so at the end of the session any process still carrying it — a server or run a test started and did not
+stop, even one orphaned to init — is found, killed, and fails the session.
+"""
 
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+import time
+import uuid
+from pathlib import Path
 
 import pytest
 
@@ -23,3 +32,56 @@ def demo_practice(tmp_path_factory: pytest.TempPathFactory) -> tuple[Home, str, 
     done = subprocess.run([sys.executable, "-m", "clinicops.cli", "demo", "--home", str(root)],
                           capture_output=True, text=True, timeout=600)
     return Home(root), done.stdout + done.stderr, done.returncode
+
+
+MARKER = "CLINICOPS_TEST_SESSION"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    os.environ.setdefault(MARKER, uuid.uuid4().hex)
+
+
+def processes_of_this_session() -> dict[int, str]:
+    """pid -> command line of every other live process whose environment carries this session's marker."""
+    wanted = f"{MARKER}={os.environ[MARKER]}".encode()
+    found: dict[int, str] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or int(entry.name) == os.getpid():
+            continue
+        try:
+            if wanted in (entry / "environ").read_bytes().split(b"\0"):
+                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                    continue  # a zombie is already dead
+                found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
+        except OSError:
+            continue
+    return found
+
+
+def _stop_prefect_ephemeral_server() -> None:
+    """The in-process flow runs' temporary Prefect server is stopped at exit by Prefect; stop it now."""
+    server_module = sys.modules.get("prefect.server.api.server")
+    if server_module is not None:
+        for server in list(server_module.SubprocessASGIServer._instances.values()):
+            server.stop()
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if not sys.platform.startswith("linux") or MARKER not in os.environ:
+        return
+    _stop_prefect_ephemeral_server()
+    deadline = time.monotonic() + 10
+    left = processes_of_this_session()
+    while left and time.monotonic() < deadline:  # a process told to stop may need a moment
+        time.sleep(0.5)
+        left = processes_of_this_session()
+    if not left:
+        return
+    for pid in left:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    lines = "\n".join(f"  pid {pid}: {cmd}" for pid, cmd in left.items())
+    session.config.get_terminal_writer().line(f"\nA test left processes running (now killed):\n{lines}", red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED

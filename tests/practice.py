@@ -120,15 +120,29 @@ def make_practice(root: Path) -> Home:
     return home
 
 
-def contract_checker() -> Path:
-    """../shared/tools/check_warehouse.py beside the clone (CI puts shared/ there), or $CLINICOPS_CHECK_WAREHOUSE."""
+def contract_checker() -> Path | None:
+    """The acceptance checker of the shared spec: $CLINICOPS_CHECK_WAREHOUSE, else `../shared/tools/check_warehouse.py`
+    beside the clone (where CI puts it); None in a plain clone."""
     import os
 
     if os.environ.get("CLINICOPS_CHECK_WAREHOUSE"):
         return Path(os.environ["CLINICOPS_CHECK_WAREHOUSE"])
-    root = Path(__file__).resolve().parents[1]
-    for folder in root.parents:
-        candidate = folder / "shared" / "tools" / "check_warehouse.py"
-        if candidate.exists():
-            return candidate
-    raise FileNotFoundError("shared/tools/check_warehouse.py is not beside this clone; set CLINICOPS_CHECK_WAREHOUSE")
+    candidate = Path(__file__).resolve().parents[1].parent / "shared" / "tools" / "check_warehouse.py"
+    return candidate if candidate.exists() else None
+
+
+def run_contract_checker(warehouse: Path) -> str:
+    """Run the shared checker on a warehouse and return its output; skips the test when it is absent."""
+    import subprocess
+    import sys
+
+    import pytest
+
+    checker = contract_checker()
+    if checker is None or not checker.is_file():
+        pytest.skip("the shared acceptance checker (../shared/tools/check_warehouse.py) is not beside this clone; "
+                    "set CLINICOPS_CHECK_WAREHOUSE to run it")
+    checked = subprocess.run([sys.executable, str(checker), str(warehouse)], capture_output=True, text=True,
+                             timeout=300)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    return checked.stdout

@@ -8,16 +8,13 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from clinicops.home import Home
-from tests.practice import contract_checker
-
-CHECKER = contract_checker()
+from tests.practice import run_contract_checker
 
 
 @pytest.fixture(scope="module")
@@ -62,9 +59,7 @@ def test_the_printed_figures_match_a_direct_query(demo) -> None:
 
 def test_the_demo_warehouse_meets_the_contract(demo) -> None:
     home, _, _ = demo
-    checked = subprocess.run([sys.executable, str(CHECKER), str(home.warehouse)], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stdout
-    assert checked.stdout.strip().endswith("checks hold")
+    assert run_contract_checker(home.warehouse).strip().endswith("checks hold")
 
 
 def test_the_demo_planted_phi_stays_in_the_landing_copy(demo) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import shutil
 import signal
 import subprocess
@@ -41,15 +43,22 @@ def test_a_run_killed_mid_way(tmp_path: Path, kill_after: str) -> None:
     reference = Home(tmp_path / "reference")
     shutil.copytree(home.root, reference.root)
 
+    # its own process group: the power cut takes the run and the temporary Prefect server it started together
+    # (kill -9 of the run alone would orphan that server to init, where it would outlive the tests)
     run = subprocess.Popen([sys.executable, "-m", "clinicops.cli", "run", "--home", str(home.root), "--as-of",
-                            AS_OF.isoformat()], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+                            AS_OF.isoformat()], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                           start_new_session=True)
     seen = []
-    for line in run.stderr:
-        seen.append(line)
-        if kill_after in line:
-            run.send_signal(signal.SIGKILL)
-            break
-    run.wait(timeout=120)
+    try:
+        for line in run.stderr:
+            seen.append(line)
+            if kill_after in line:
+                break
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(run.pid, signal.SIGKILL)
+        run.wait(timeout=120)
+        run.stderr.close()
     assert run.returncode == -signal.SIGKILL, "".join(seen)
 
     assert contents(home) in (yesterday, contents(run_nightly_copy(reference))), "the warehouse is half-built"

@@ -13,10 +13,11 @@ import pytest
 
 from clinicops.flows.nightly import run_nightly
 from clinicops.runlock import RunLocked, run_lock
-from tests.practice import PHI, booking, contract_checker, make_practice, write_csv
+from tests.practice import PHI, booking, make_practice, run_contract_checker, write_csv
 
 AS_OF = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)  # 02:00 in New York
-CHECKER = contract_checker()
+
+
 def table_contents(path: Path) -> dict[str, list]:
     con = duckdb.connect(str(path), read_only=True)
     try:
@@ -40,8 +41,6 @@ def test_a_night_publishes_a_warehouse_that_meets_the_contract(first_run) -> Non
     assert home.warehouse.exists() and summary.report and summary.report.exists()
     bookings = summary.sources["bookings"]
     assert (bookings.rows_read, bookings.rows_accepted, bookings.rows_quarantined) == (6, 4, 2)
-    checked = subprocess.run([sys.executable, str(CHECKER), str(home.warehouse)], capture_output=True, text=True)
-    assert checked.returncode == 0, checked.stdout
     con = duckdb.connect(str(home.warehouse), read_only=True)
     outcomes = dict(con.execute("select appointment_id, outcome from core.appointments").fetchall())
     assert outcomes == {"A1": "completed", "A2": "no_show", "A3": "late_cancel", "A4": "upcoming"}
@@ -52,6 +51,12 @@ def test_a_night_publishes_a_warehouse_that_meets_the_contract(first_run) -> Non
     assert con.execute("select count(*) from ops.validation_results where source = 'bookings'").fetchall()[0][0] > 5
     assert con.execute("select status, exit_code from ops.runs").fetchall() == [("published", 0)]
     con.close()
+
+
+def test_the_published_warehouse_passes_the_shared_checker(first_run) -> None:
+    home, summary = first_run
+    assert summary.exit_code == 0, summary.message
+    run_contract_checker(home.warehouse)
 
 
 def test_the_run_leaves_a_markdown_summary_artifact(first_run) -> None:

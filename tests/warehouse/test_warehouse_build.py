@@ -17,9 +17,7 @@ from clinicops.home import Home
 from clinicops.warehouse.build import build_warehouse
 from clinicops.warehouse.models import Model, ModelError, discover_models, load_model
 from clinicops.warehouse.publish import publish
-from tests.practice import contract_checker
-
-CHECKER = contract_checker()
+from tests.practice import run_contract_checker
 
 AS_OF = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)  # the fixture's as_of (Tue 12:00 EDT)
 
@@ -52,11 +50,7 @@ def test_published_file_holds_core_marts_ops_only(practice) -> None:
 
 
 def test_check_warehouse_passes(practice) -> None:
-    if not CHECKER.is_file():
-        pytest.skip(f"no acceptance checker at {CHECKER}")
-    result = subprocess.run([sys.executable, str(CHECKER), str(practice.warehouse)], capture_output=True, text=True,
-                            timeout=120)
-    assert result.returncode == 0, result.stdout + result.stderr
+    run_contract_checker(practice.warehouse)
 
 
 def test_published_with_the_configured_storage_version(practice) -> None:
