@@ -42,6 +42,7 @@ REFERRAL_SOURCES = (
     "unknown",
 )
 REVIEW_SITES = ("yelp", "google", "google_business_profile")
+PLACES_APIS = ("places_new", "legacy")  # live pull (issue 9): which Google Places API [review_sites.google] calls
 _SPAN = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
@@ -107,6 +108,7 @@ class ReviewSite:
     locations: dict[str, str]
     api_base: str | None = None
     account: str | None = None
+    api: str | None = None  # live pull (issue 9): google only, "places_new" (default) or "legacy"
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,7 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
         t = r.table(table, key)
         mapping: dict[str, str] = {}
         for loc, business in t.items():
-            if loc in ("api_base", "account"):
+            if loc in ("api_base", "account", "api"):
                 continue
             if loc not in ids:
                 raise r.fail(f"{key}.{loc}", f"{loc!r} is not a configured location ({', '.join(ids)})")
@@ -342,6 +344,7 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
             locations=mapping,
             api_base=r.text(t, key, "api_base", required=False) or None,
             account=r.text(t, key, "account", required=False) or None,
+            api=_places_api(r, t, key, site),
         )
 
     warehouse = r.table(data.get("warehouse", {}), "warehouse")
@@ -359,6 +362,18 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
         keep_review_text=keep_text,
         storage_version=storage_version,
     )
+
+
+def _places_api(r: _Reader, table: dict, key: str, site: str) -> str | None:
+    """live pull (issue 9): `api` of [review_sites.google]: which Places API the pull calls."""
+    if "api" not in table:
+        return None
+    value = r.text(table, key, "api")
+    if site != "google":
+        raise r.fail(f"{key}.api", "only [review_sites.google] has an api (places_new or legacy)")
+    if value not in PLACES_APIS:
+        raise r.fail(f"{key}.api", f"{value!r} must be one of {', '.join(PLACES_APIS)}")
+    return value
 
 
 def load_config(path: Path) -> Config:
