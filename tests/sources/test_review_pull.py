@@ -8,6 +8,7 @@ the review reader reads them unchanged.
 from __future__ import annotations
 
 import json
+import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -131,6 +132,7 @@ def test_yelp_details_and_reviews_are_saved_as_sent_and_read_unchanged(sites: Fa
     assert result.saved == names
     files = saved(home)
     assert sorted(files) == sorted(names)  # no temporary file left behind
+    assert {stat.S_IMODE(home.inbox_file("reviews", n).stat().st_mode) for n in names} == {0o600}  # owner-only
     for business in YELP.values():
         assert files[f"yelp__{business}__details__{DAY}.json"] == sites.sent[f"/v3/businesses/{business}"][0]
         assert files[f"yelp__{business}__reviews__{DAY}.json"] == sites.sent[f"/v3/businesses/{business}/reviews"][0]
