@@ -454,3 +454,12 @@ def test_the_policy_comes_from_the_environment() -> None:
         HttpPolicy.from_env({"CLINICOPS_HTTP_ATTEMPTS": "two"})
     with pytest.raises(PullError, match=r"CLINICOPS_HTTP_READ_TIMEOUT='-1' must be a number of seconds"):
         HttpPolicy.from_env({"CLINICOPS_HTTP_READ_TIMEOUT": "-1"})
+
+
+def test_a_bad_api_base_fails_the_site_in_one_line(home: Home, policy: HttpPolicy) -> None:
+    config = make_config("ftp://127.0.0.1:1")
+    result = pull_site(home, config, "google", STARTED, env=ENV, policy=policy)
+    assert result.failures == [
+        f"google AUG (place {PLACES['AUG']}): could not reach the site (UnsupportedProtocol); it is pulled again "
+        "next run", f"google COL (place {PLACES['COL']}): could not reach the site (UnsupportedProtocol); it is "
+        "pulled again next run"]

@@ -95,6 +95,10 @@ def pull_site(home: Home, config: Config, site: str, started_at: datetime, *, en
                                        f"({type(e).__name__}: {e.strerror or 'error'})")
                 log.warning("review pull: %s", result.failures[-1])
                 continue
+            except Exception as e:  # noqa: BLE001 - one location never fails the others; the text may hold a URL
+                result.failures.append(f"{site} {location_id}: the pull failed ({type(e).__name__})")
+                log.warning("review pull: %s", result.failures[-1])
+                continue
             result.saved += saved
             log.info("review pull %s %s: saved %s", site, location_id, ", ".join(saved))
     return result
