@@ -35,7 +35,7 @@ Decisions where `sources.md` is silent (documented here, tested in `tests/source
 - `seen_date` of a review from a saved response is the fetch date of its file name (the day the site
   listed it); CSV reviews have none (the build falls back to the local date the file was ingested).
 - A Business Profile list with no `nextPageToken` lists every review of the location
-  (`lists_every_review` on its snapshot; the live pull saves all pages of a day as one such file): a review
+  (`is_complete_list` on its snapshot; the live pull saves all pages of a day as one such file): a review
   it no longer lists was removed. It makes a snapshot even when it reports no count and no review (proto3
   JSON leaves out zero values: that is a count of 0). A page with a `nextPageToken`, and every Yelp and
   Places response (at most 3 / 5 excerpts), never shows a removal.
@@ -359,7 +359,7 @@ class _Response:
         }
 
     def snapshot(self, *, site: str, origin: str, rating: Any, count: Any, raw: dict,
-                 lists_every_review: bool = False) -> dict:
+                 is_complete_list: bool = False) -> dict:
         return {
             "site": site,
             "location_id": self.location_id,
@@ -367,7 +367,7 @@ class _Response:
             "reported_rating": parse_float(rating),
             "reported_review_count": parse_int(count),
             "origin": origin,
-            "lists_every_review": lists_every_review,
+            "is_complete_list": is_complete_list,
             **self.ctx.lineage(0),
             "_raw_values": raw_json(scrub({**raw, "fetch_date": self.name.fetch_date.isoformat()})),
         }
@@ -532,7 +532,7 @@ def _business_profile(r: _Response, body: dict) -> tuple[list[dict], list[dict]]
                 rating=body.get("averageRating"),
                 count=count,
                 raw=raw,
-                lists_every_review=complete,
+                is_complete_list=complete,
             )
         )
     for n, item in enumerate(items, start=1):

@@ -105,7 +105,7 @@ REVIEW_SNAPSHOTS = pa.schema(
         pa.field("origin", pa.string()),
         # the response lists every review the site holds for the location (a Business Profile list with no
         # nextPageToken): only then can a review missing from it have been removed
-        pa.field("lists_every_review", pa.bool_()),
+        pa.field("is_complete_list", pa.bool_()),
         *LINEAGE,
     ]
 )

@@ -5,7 +5,9 @@ reviews that change and disappear between two nights, and no reviewer identity p
 from __future__ import annotations
 
 import json
+import logging
 import os
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -35,6 +37,29 @@ ACCOUNT = "accounts/1122334455"
 NUMBER = "4567890123456789"
 PARENT = f"{ACCOUNT}/locations/{NUMBER}"
 GBP_PATH = f"/v4/{PARENT}/reviews"
+
+
+class Records(logging.Handler):
+    """Every log line of the run, as a handler would write it."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture
+def logged() -> Iterator[Records]:
+    """The clinicops and httpx log records (attached to the loggers themselves: Prefect rewires the root)."""
+    records = Records()
+    loggers = [logging.getLogger(name) for name in ("clinicops", "httpx")]
+    for logger in loggers:
+        logger.addHandler(records)
+    yield records
+    for logger in loggers:
+        logger.removeHandler(records)
 
 
 def live_practice(root: Path, url: str) -> Home:
@@ -88,7 +113,7 @@ def live_env(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_one_site_failing_never_fails_the_others_and_reviews_change_and_disappear(
-        tmp_path: Path, capsys: pytest.CaptureFixture[str], live_env: None) -> None:
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], live_env: None, logged: Records) -> None:
     with fake_sites() as sites:
         home = live_practice(tmp_path / "home", sites.url)
         night_one(sites)
@@ -149,6 +174,9 @@ def test_one_site_failing_never_fails_the_others_and_reviews_change_and_disappea
         blob = path.read_bytes()
         for value in planted:
             assert value.encode() not in blob, f"{value!r} found in {path}"
+    log_text = "\n".join(logged.lines)
+    assert "review pull: yelp COL" in log_text  # the failure is logged, as one line
     for value in planted:
-        assert value not in out + out_two, f"{value!r} printed"
-    assert "yelp-key" not in out + out_two and "ya29.token" not in out + out_two
+        assert value not in out + out_two + log_text, f"{value!r} printed or logged"
+    for secret in ("yelp-key", "google-key", "ya29.token"):
+        assert secret not in out + out_two + log_text

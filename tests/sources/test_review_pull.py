@@ -221,7 +221,7 @@ def test_business_profile_pages_are_followed_and_saved_as_one_complete_list(
     tables = read_back(home, config, name)
     assert [r["review_id"] for r in tables["reviews"]] == ["R1", "R2", "R3", "R4", "R5"]
     [snapshot] = tables["review_snapshots"]
-    assert (snapshot["lists_every_review"], snapshot["reported_review_count"], snapshot["location_id"]) == (
+    assert (snapshot["is_complete_list"], snapshot["reported_review_count"], snapshot["location_id"]) == (
         True, 5, "GRN")
 
 

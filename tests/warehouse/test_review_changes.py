@@ -3,7 +3,7 @@ site no longer lists (kept, `is_removed`, with `last_seen_date`) — which only 
 can show; Yelp's 3 and Places' 5 excerpts, and CSVs, never do.
 
 A practice of its own (the figures of conftest.py stay untouched): COL and GRN have Business Profile entries,
-AUG has Places only. file_seq = ingest order; a snapshot with lists_every_review = a list with no
+AUG has Places only. file_seq = ingest order; a snapshot with is_complete_list = a list with no
 nextPageToken.
 """
 
@@ -35,7 +35,7 @@ def bp(review_id: str, location: str, rating: int, seen: str, updated: str = "20
 
 
 def full_list(location: str, day: str, count: int, *, complete: bool = True) -> dict:
-    return snapshot("google", location, day, 4.0 if count else None, count, BP) | {"lists_every_review": complete}
+    return snapshot("google", location, day, 4.0 if count else None, count, BP) | {"is_complete_list": complete}
 
 
 def lake_reviews() -> list[tuple[int, dict]]:
@@ -83,8 +83,8 @@ def lake_snapshots() -> list[tuple[int, dict]]:
         (4, full_list("COL", "2026-03-15", 3)),
         (5, full_list("GRN", "2026-03-10", 1)),
         (12, full_list("GRN", "2026-03-20", 0)),  # proto3 `{}`: every review gone
-        (7, snapshot("yelp", "COL", "2026-03-05", 4.0, 30, "yelp") | {"lists_every_review": False}),
-        (10, snapshot("google", "AUG", "2026-03-10", 4.5, 2, "google_places_new") | {"lists_every_review": False}),
+        (7, snapshot("yelp", "COL", "2026-03-05", 4.0, 30, "yelp") | {"is_complete_list": False}),
+        (10, snapshot("google", "AUG", "2026-03-10", 4.5, 2, "google_places_new") | {"is_complete_list": False}),
     ]
 
 

@@ -7,7 +7,7 @@
 -- Changes: the version with the latest updated_at wins (Business Profile: its updateTime; Yelp and Places:
 -- the fetch date; ties: the file ingested later, then the later row), so a changed rating or text replaces
 -- the old one. Removal: only a response that lists EVERY review of a location can show that a review is
--- gone, i.e. a Business Profile list without nextPageToken (lists_every_review on its snapshot). A
+-- gone, i.e. a Business Profile list without nextPageToken (is_complete_list on its snapshot). A
 -- Business Profile review is removed when the newest such list of its location (by fetch date, then
 -- ingest order) is newer than the newest response that listed the review. Yelp (3 excerpts), Places (5)
 -- and CSVs list a few reviews only, so their reviews are never marked removed.
@@ -105,7 +105,7 @@ full_lists as (
         _file_seq as listed_file_seq
     from raw.review_snapshots
     where origin = 'google_business_profile'
-        and lists_every_review
+        and is_complete_list
         and location_id is not null
         and snapshot_date is not null
     qualify row_number() over (
