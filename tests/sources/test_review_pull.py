@@ -463,3 +463,10 @@ def test_a_bad_api_base_fails_the_site_in_one_line(home: Home, policy: HttpPolic
         f"google AUG (place {PLACES['AUG']}): could not reach the site (UnsupportedProtocol); it is pulled again "
         "next run", f"google COL (place {PLACES['COL']}): could not reach the site (UnsupportedProtocol); it is "
         "pulled again next run"]
+
+
+def test_plain_http_is_only_for_this_machine(home: Home, policy: HttpPolicy) -> None:
+    result = pull_site(home, make_config("http://reviews.example.org"), "yelp", STARTED, env=ENV, policy=policy)
+    assert result.failures == [
+        "yelp: api_base 'http://reviews.example.org' is plain http (allowed only for 127.0.0.1 and localhost: the key "
+        "would travel in clear); use https (not tried: GRN)"]

@@ -6,6 +6,7 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from urllib.parse import urlsplit
 
 import httpx
 
@@ -15,6 +16,7 @@ from clinicops.sources.pull.credentials import CREDENTIALS
 from clinicops.sources.pull.http import Call, HttpPolicy, PullError, error_codes, is_quota, quota_error
 from clinicops.sources.pull.saving import check_id, response_name, save_response
 
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "::1")
 ID_WORD = {"yelp": "business", "google": "place", "google_business_profile": "location"}
 
 
@@ -33,8 +35,14 @@ class SitePull:
         return self.config.review_sites[self.site]
 
     def base(self, default: str) -> str:
-        """The site's API base URL: `api_base` of its [review_sites.<site>] table, else the vendor's."""
-        return (self.settings.api_base or default).rstrip("/")
+        """The site's API base URL: `api_base` of its [review_sites.<site>] table, else the vendor's. Plain
+        http only to this machine (a test's fake server): elsewhere the key would travel in clear."""
+        base = (self.settings.api_base or default).rstrip("/")
+        parts = urlsplit(base)
+        if parts.scheme == "http" and parts.hostname not in LOCAL_HOSTS:
+            raise PullError(f"{self.site}: api_base {base!r} is plain http (allowed only for 127.0.0.1 and localhost: "
+                            "the key would travel in clear); use https", site_wide=True)
+        return base
 
     def call(self, location_id: str, site_id: str, what: str = "") -> Call:
         label = f"{self.site} {location_id} ({ID_WORD[self.site]} {site_id}{', ' + what if what else ''})"
