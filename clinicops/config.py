@@ -1,19 +1,27 @@
 """The practice's configuration (`clinicops.toml`) as validated, immutable data.
 
-Every key of `sources.md` is read here and nowhere else. A bad file is refused with a `ConfigError` whose
-message names the key (`locations[1].hours.sat: '9-13' is not HH:MM-HH:MM`).
+Every key of `sources.md` is read here and nowhere else. The file is validated against its schema
+(`config_schema.py`, pydantic, unknown keys refused at any depth); a bad file is refused with a
+`ConfigError` whose message names the key with its full path (`locations[1].hours.sat: '9-13' is not
+HH:MM-HH:MM`, `practice.late_cancel_hour: is not a known key; did you mean 'late_cancel_hours'?`).
 """
 
 from __future__ import annotations
 
-import re
+import difflib
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from types import UnionType
+from typing import Union, get_args, get_origin
+from zoneinfo import ZoneInfo
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from pydantic import BaseModel, ValidationError
+
+from clinicops.config_schema import WEEKDAYS, ConfigFile, ReviewSiteTable, WeekTable
+
 RESOURCE_KINDS = ("chair", "room")
 APPOINTMENT_TYPES = (
     "consultation",
@@ -42,9 +50,10 @@ REFERRAL_SOURCES = (
     "unknown",
 )
 REVIEW_SITES = ("yelp", "google", "google_business_profile")
-PLACES_APIS = ("places_new", "legacy")  # live pull (issue 9): which Google Places API [review_sites.google] calls
-_SPAN = re.compile(r"^\s*(\d{2}):(\d{2})\s*-\s*(\d{2}):(\d{2})\s*$")
-_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+# the fixed adverse-event vocabulary (operations.md, "Privacy"): the warehouse holds these codes, never text
+ADVERSE_EVENTS = ("nausea", "vomiting", "headache", "dizziness", "dissociation", "sedation", "anxiety",
+                  "hypertension", "tachycardia", "desaturation", "other")
+__all__ = ["WEEKDAYS", "Config", "ConfigError", "load_config", "parse_config"]
 
 
 class ConfigError(ValueError):
@@ -108,7 +117,32 @@ class ReviewSite:
     locations: dict[str, str]
     api_base: str | None = None
     account: str | None = None
-    api: str | None = None  # live pull (issue 9): google only, "places_new" (default) or "legacy"
+    api: str = "places_new"  # Google Places: places_new or legacy
+    timeout_seconds: float = 20.0
+
+
+@dataclass(frozen=True)
+class Schedule:
+    cron: str = "0 2 * * *"  # in the practice's time zone
+
+
+@dataclass(frozen=True)
+class Notify:
+    webhook_url: str | None = None
+    command: tuple[str, ...] | None = None
+    timeout_seconds: float = 10.0
+
+
+@dataclass(frozen=True)
+class Runner:
+    kind: str = "threads"  # or dask
+    address: str | None = None  # a Dask scheduler; None = a local cluster
+    workers: int | None = None
+
+
+@dataclass(frozen=True)
+class HomeSettings:
+    readers_group: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,9 +152,14 @@ class Config:
     providers: tuple[Provider, ...]
     referral_sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     appointment_types: dict[str, str] = field(default_factory=dict)
+    adverse_events: dict[str, str] = field(default_factory=dict)
     review_sites: dict[str, ReviewSite] = field(default_factory=dict)
     keep_review_text: bool = False
     storage_version: str = "v1.4.0"
+    schedule: Schedule = Schedule()
+    notify: Notify = Notify()
+    runner: Runner = Runner()
+    home: HomeSettings = HomeSettings()
     path: Path | None = None
 
     @property
@@ -145,235 +184,147 @@ class Config:
         return {r.id for _, r in self.resources if r.kind == "chair"}
 
 
-class _Reader:
-    """Walks the parsed TOML, naming every key it complains about."""
+def _path(loc: tuple) -> str:
+    """A pydantic error location as the TOML path staff read: locations[1].hours.sat."""
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
 
-    def __init__(self, where: str):
-        self.where = where
 
-    def fail(self, key: str, problem: str) -> ConfigError:
-        return ConfigError(f"{self.where}: {key}: {problem}")
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    """The schema table that holds the key at `loc` (for naming its known keys)."""
+    model: object = ConfigFile
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)) or part not in model.model_fields:
+            return None
+        model = _inner(model.model_fields[part].annotation)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
 
-    def table(self, value: object, key: str) -> dict:
-        if not isinstance(value, dict):
-            raise self.fail(key, "must be a table")
-        return value
 
-    def text(self, table: dict, key: str, name: str, *, required: bool = True, default: str | None = None) -> str:
-        value = table.get(name, default)
-        if value is None:
-            if required:
-                raise self.fail(f"{key}.{name}" if key else name, "is required")
-            return ""
-        if not isinstance(value, str) or (required and not value.strip()):
-            raise self.fail(f"{key}.{name}" if key else name, f"must be a non-empty string, not {value!r}")
-        return value
+def _inner(annotation: object) -> object:
+    """The table type inside `X | None`, `list[X]`, `tuple[X, ...]`."""
+    while True:
+        args = [a for a in get_args(annotation) if a is not type(None) and a is not Ellipsis]
+        if get_origin(annotation) in (list, tuple, Union, UnionType) and len(args) == 1:
+            annotation = args[0]
+            continue
+        return annotation
 
-    def number(self, table: dict, key: str, name: str, default: float, *, integer: bool, minimum: float) -> float:
-        value = table.get(name, default)
-        full = f"{key}.{name}"
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or (integer and not isinstance(value, int)):
-            raise self.fail(full, f"must be {'a whole number' if integer else 'a number'}, not {value!r}")
-        if value < minimum:
-            raise self.fail(full, f"must be at least {minimum}, not {value!r}")
-        return value
 
-    def ident(self, table: dict, key: str, name: str = "id") -> str:
-        value = self.text(table, key, name)
-        if not _ID.match(value):
-            raise self.fail(f"{key}.{name}", f"{value!r} is not an id (letters, digits, '_', '-', '.')")
-        return value
+def _nearest(word: str, known: Iterable[str]) -> str:
+    close = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else ""
 
-    def week(self, value: object, key: str) -> dict[str, tuple[Span, ...]]:
-        table = self.table(value, key)
-        week: dict[str, tuple[Span, ...]] = {}
-        for day, spans in table.items():
-            if day not in WEEKDAYS:
-                raise self.fail(f"{key}.{day}", f"is not a weekday (one of {', '.join(WEEKDAYS)})")
-            texts = [spans] if isinstance(spans, str) else spans
-            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
-                raise self.fail(f"{key}.{day}", "must be 'HH:MM-HH:MM' or a list of them")
-            parsed = []
-            for text in texts:
-                for part in text.split(","):
-                    m = _SPAN.match(part)
-                    if not m:
-                        raise self.fail(f"{key}.{day}", f"{part.strip()!r} is not HH:MM-HH:MM")
-                    h1, m1, h2, m2 = (int(g) for g in m.groups())
-                    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
-                        raise self.fail(f"{key}.{day}", f"{part.strip()!r} is not a time of day")
-                    start, end = h1 * 60 + m1, h2 * 60 + m2
-                    if end <= start or end > 24 * 60:
-                        raise self.fail(f"{key}.{day}", f"{part.strip()!r} must end after it starts, by midnight")
-                    parsed.append(Span(start, end))
-            parsed.sort(key=lambda s: s.start_minute)
-            for a, b in zip(parsed, parsed[1:], strict=False):
-                if b.start_minute < a.end_minute:
-                    raise self.fail(f"{key}.{day}", "spans overlap")
-            week[day] = tuple(parsed)
-        return week
+
+def _describe(error: dict) -> tuple[str, str]:
+    loc = tuple(error["loc"])
+    if error["type"] == "extra_forbidden":
+        parent = _model_at(loc[:-1])
+        known = sorted(parent.model_fields) if parent else []
+        listed = f" (known here: {', '.join(known)})" if known else ""
+        return _path(loc), f"is not a known key{_nearest(str(loc[-1]), known)}{listed}"
+    if error["type"] == "missing":
+        return _path(loc), "is required"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    if error["type"] not in ("value_error",) and "input" in error and not isinstance(error["input"], (dict, list)):
+        message += f", not {error['input']!r}"
+    return _path(loc), message
+
+
+def _check(condition: bool, where: str, key: str, problem: str) -> None:
+    if not condition:
+        raise ConfigError(f"{where}: {key}: {problem}")
+
+
+def _week(table: WeekTable) -> dict[str, tuple[Span, ...]]:
+    return {day: tuple(Span(a, b) for a, b in getattr(table, day)) for day in WEEKDAYS if getattr(table, day)}
+
+
+def _site_locations(site: str, table: ReviewSiteTable, ids: list[str], where: str) -> dict[str, str]:
+    settings = sorted(ReviewSiteTable.model_fields)
+    mapping: dict[str, str] = {}
+    for loc, business in (table.model_extra or {}).items():
+        key = f"review_sites.{site}.{loc}"
+        _check(loc in ids, where, key, f"{loc!r} is neither a configured location ({', '.join(ids)}) nor a setting "
+                                       f"({', '.join(settings)}){_nearest(loc, [*ids, *settings])}")
+        _check(isinstance(business, (str, int)) and not isinstance(business, bool) and bool(str(business).strip()),
+               where, key, "must be the site's business id")
+        mapping[loc] = str(business).strip()
+    return mapping
 
 
 def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
-    """Validate parsed TOML; raise `ConfigError` naming the first bad key."""
-    r = _Reader(where)
-    practice_table = r.table(data.get("practice"), "practice") if "practice" in data else None
-    if practice_table is None:
-        raise r.fail("practice", "the [practice] table is required")
-    tz = r.text(practice_table, "practice", "timezone")
+    """Validate parsed TOML against the schema (`config_schema.ConfigFile`); raise `ConfigError` naming the
+    first bad key with its full path (and, for an unknown key, the nearest known name)."""
     try:
-        ZoneInfo(tz)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise r.fail("practice.timezone", f"{tz!r} is not an IANA time zone (e.g. 'America/New_York')") from None
-    practice = Practice(
-        name=r.text(practice_table, "practice", "name"),
-        timezone=tz,
-        late_cancel_hours=r.number(practice_table, "practice", "late_cancel_hours", 24, integer=False, minimum=0),
-        series_size=int(r.number(practice_table, "practice", "series_size", 6, integer=True, minimum=1)),
-        series_window_days=int(r.number(practice_table, "practice", "series_window_days", 42, integer=True, minimum=0)),
-        source_system=r.text(practice_table, "practice", "source_system", required=False, default="pm") or "pm",
-    )
-    known = {"practice", "locations", "providers", "referral_sources", "appointment_types", "review_sites", "warehouse"}
-    for key in data:
-        if key not in known:
-            raise r.fail(key, f"is not a known table (known: {', '.join(sorted(known))})")
+        file = ConfigFile.model_validate(data)
+    except ValidationError as e:
+        key, problem = _describe(e.errors()[0])
+        more = len(e.errors()) - 1
+        raise ConfigError(f"{where}: {key}: {problem}" + (f" (and {more} more problem(s))" if more else "")) from None
 
-    raw_locations = data.get("locations")
-    if not isinstance(raw_locations, list) or not raw_locations:
-        raise r.fail("locations", "at least one [[locations]] table is required")
-    locations: list[Location] = []
+    ids = [loc.id for loc in file.locations]
+    _check(len(set(ids)) == len(ids), where, "locations", "location ids must be unique")
     seen_resources: set[str] = set()
-    for i, raw in enumerate(raw_locations):
-        key = f"locations[{i}]"
-        t = r.table(raw, key)
-        closures = []
-        raw_closures = t.get("closures", [])
-        if not isinstance(raw_closures, list):
-            raise r.fail(f"{key}.closures", "must be a list of dates")
-        for j, c in enumerate(raw_closures):
-            try:
-                closures.append(c if isinstance(c, date) else date.fromisoformat(str(c)))
-            except ValueError:
-                raise r.fail(f"{key}.closures[{j}]", f"{c!r} is not a date (YYYY-MM-DD)") from None
-        resources = []
-        raw_resources = t.get("resources", [])
-        if not isinstance(raw_resources, list):
-            raise r.fail(f"{key}.resources", "must be a list of { id, kind } tables")
-        for j, res in enumerate(raw_resources):
-            rkey = f"{key}.resources[{j}]"
-            rt = r.table(res, rkey)
-            rid = r.ident(rt, rkey)
-            kind = r.text(rt, rkey, "kind")
-            if kind not in RESOURCE_KINDS:
-                raise r.fail(f"{rkey}.kind", f"{kind!r} must be one of {', '.join(RESOURCE_KINDS)}")
-            if rid in seen_resources:
-                raise r.fail(f"{rkey}.id", f"{rid!r} is configured twice")
-            seen_resources.add(rid)
-            resources.append(Resource(rid, kind))
-        locations.append(
-            Location(
-                id=r.ident(t, key),
-                name=r.text(t, key, "name"),
-                closures=tuple(sorted(set(closures))),
-                hours=r.week(t.get("hours", {}), f"{key}.hours"),
-                resources=tuple(resources),
-            )
-        )
-    ids = [loc.id for loc in locations]
-    if len(set(ids)) != len(ids):
-        raise r.fail("locations", "location ids must be unique")
+    for i, loc in enumerate(file.locations):
+        for j, res in enumerate(loc.resources):
+            _check(res.id not in seen_resources, where, f"locations[{i}].resources[{j}].id",
+                   f"{res.id!r} is configured twice")
+            seen_resources.add(res.id)
+    for i, p in enumerate(file.providers):
+        _check(p.location_id in ids, where, f"providers[{i}].location_id",
+               f"{p.location_id!r} is not a configured location ({', '.join(ids)})")
+    _check(len({p.id for p in file.providers}) == len(file.providers), where, "providers",
+           "provider ids must be unique")
+    for source in file.referral_sources:
+        _check(source in REFERRAL_SOURCES, where, f"referral_sources.{source}",
+               f"is not a canonical source ({', '.join(REFERRAL_SOURCES)}){_nearest(source, REFERRAL_SOURCES)}")
+    for word, canonical in file.appointment_types.items():
+        _check(canonical in APPOINTMENT_TYPES, where, f"appointment_types.{word!r}",
+               f"{canonical!r} is not one of {', '.join(APPOINTMENT_TYPES)}{_nearest(canonical, APPOINTMENT_TYPES)}")
+    for word, code in file.adverse_events.items():
+        _check(code in ADVERSE_EVENTS, where, f"adverse_events.{word!r}",
+               f"{code!r} is not one of {', '.join(ADVERSE_EVENTS)}{_nearest(code, ADVERSE_EVENTS)}")
+    _check(file.runner.address is None or file.runner.kind == "dask", where, "runner.address",
+           "is only used with kind = \"dask\"")
 
-    providers: list[Provider] = []
-    raw_providers = data.get("providers", [])
-    if not isinstance(raw_providers, list):
-        raise r.fail("providers", "must be [[providers]] tables")
-    for i, raw in enumerate(raw_providers):
-        key = f"providers[{i}]"
-        t = r.table(raw, key)
-        loc = r.text(t, key, "location_id")
-        if loc not in ids:
-            raise r.fail(f"{key}.location_id", f"{loc!r} is not a configured location ({', '.join(ids)})")
-        providers.append(
-            Provider(
-                id=r.ident(t, key),
-                name=r.text(t, key, "name"),
-                location_id=loc,
-                availability=r.week(t.get("availability", {}), f"{key}.availability"),
-            )
-        )
-    if len({p.id for p in providers}) != len(providers):
-        raise r.fail("providers", "provider ids must be unique")
-
-    referral_sources: dict[str, tuple[str, ...]] = {}
-    for source, variants in r.table(data.get("referral_sources", {}), "referral_sources").items():
-        if source not in REFERRAL_SOURCES:
-            raise r.fail(f"referral_sources.{source}", f"is not a canonical source ({', '.join(REFERRAL_SOURCES)})")
-        if not isinstance(variants, list) or not all(isinstance(v, str) for v in variants):
-            raise r.fail(f"referral_sources.{source}", "must be a list of strings")
-        referral_sources[source] = tuple(variants)
-
-    appointment_types: dict[str, str] = {}
-    for word, canonical in r.table(data.get("appointment_types", {}), "appointment_types").items():
-        if canonical not in APPOINTMENT_TYPES:
-            raise r.fail(f"appointment_types.{word!r}", f"{canonical!r} is not one of {', '.join(APPOINTMENT_TYPES)}")
-        appointment_types[word] = canonical
-
-    review_sites: dict[str, ReviewSite] = {}
-    raw_sites = r.table(data.get("review_sites", {}), "review_sites")
-    keep_text = raw_sites.get("keep_review_text", False)
-    if not isinstance(keep_text, bool):
-        raise r.fail("review_sites.keep_review_text", f"must be true or false, not {keep_text!r}")
-    for site, table in raw_sites.items():
-        if site == "keep_review_text":
-            continue
-        key = f"review_sites.{site}"
-        if site not in REVIEW_SITES:
-            raise r.fail(key, f"is not a supported site ({', '.join(REVIEW_SITES)})")
-        t = r.table(table, key)
-        mapping: dict[str, str] = {}
-        for loc, business in t.items():
-            if loc in ("api_base", "account", "api"):
-                continue
-            if loc not in ids:
-                raise r.fail(f"{key}.{loc}", f"{loc!r} is not a configured location ({', '.join(ids)})")
-            if not isinstance(business, (str, int)) or isinstance(business, bool) or not str(business).strip():
-                raise r.fail(f"{key}.{loc}", "must be the site's business id")
-            mapping[loc] = str(business)
-        review_sites[site] = ReviewSite(
-            site=site,
-            locations=mapping,
-            api_base=r.text(t, key, "api_base", required=False) or None,
-            account=r.text(t, key, "account", required=False) or None,
-            api=_places_api(r, t, key, site),
-        )
-
-    warehouse = r.table(data.get("warehouse", {}), "warehouse")
-    storage_version = r.text(warehouse, "warehouse", "storage_version", required=False, default="v1.4.0")
-    if not re.match(r"^v\d+\.\d+\.\d+$", storage_version):
-        raise r.fail("warehouse.storage_version", f"{storage_version!r} is not like 'v1.4.0'")
-
+    review_sites = {}
+    for site in REVIEW_SITES:
+        table = getattr(file.review_sites, site)
+        if table is not None:
+            review_sites[site] = ReviewSite(site=site, locations=_site_locations(site, table, ids, where),
+                                            api_base=table.api_base, account=table.account, api=table.api,
+                                            timeout_seconds=table.timeout_seconds)
+    p = file.practice
     return Config(
-        practice=practice,
-        locations=tuple(locations),
-        providers=tuple(providers),
-        referral_sources=referral_sources,
-        appointment_types=appointment_types,
+        practice=Practice(name=p.name, timezone=p.timezone, late_cancel_hours=p.late_cancel_hours,
+                          series_size=p.series_size, series_window_days=p.series_window_days,
+                          source_system=p.source_system),
+        locations=tuple(
+            Location(id=loc.id, name=loc.name, closures=tuple(sorted(set(loc.closures))), hours=_week(loc.hours),
+                     resources=tuple(Resource(r.id, r.kind) for r in loc.resources))
+            for loc in file.locations),
+        providers=tuple(Provider(id=pr.id, name=pr.name, location_id=pr.location_id,
+                                 availability=_week(pr.availability)) for pr in file.providers),
+        referral_sources={k: tuple(v) for k, v in file.referral_sources.items()},
+        appointment_types=dict(file.appointment_types),
+        adverse_events=dict(file.adverse_events),
         review_sites=review_sites,
-        keep_review_text=keep_text,
-        storage_version=storage_version,
+        keep_review_text=file.review_sites.keep_review_text,
+        storage_version=file.warehouse.storage_version,
+        schedule=Schedule(cron=file.schedule.cron),
+        notify=Notify(webhook_url=file.notify.webhook_url,
+                      command=tuple(file.notify.command) if file.notify.command else None,
+                      timeout_seconds=file.notify.timeout_seconds),
+        runner=Runner(kind=file.runner.kind, address=file.runner.address, workers=file.runner.workers),
+        home=HomeSettings(readers_group=file.home.readers_group),
     )
-
-
-def _places_api(r: _Reader, table: dict, key: str, site: str) -> str | None:
-    """live pull (issue 9): `api` of [review_sites.google]: which Places API the pull calls."""
-    if "api" not in table:
-        return None
-    value = r.text(table, key, "api")
-    if site != "google":
-        raise r.fail(f"{key}.api", "only [review_sites.google] has an api (places_new or legacy)")
-    if value not in PLACES_APIS:
-        raise r.fail(f"{key}.api", f"{value!r} must be one of {', '.join(PLACES_APIS)}")
-    return value
 
 
 def load_config(path: Path) -> Config:

@@ -64,3 +64,47 @@ def test_a_missing_or_broken_file_names_itself(tmp_path: Path) -> None:
     (tmp_path / "clinicops.toml").write_text("[practice\nname=")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(tmp_path / "clinicops.toml")
+
+
+@pytest.mark.parametrize(
+    ("change", "key", "nearest"),
+    [
+        (lambda d: d["practice"].update(late_cancel_hour=12), "practice.late_cancel_hour", "late_cancel_hours"),
+        (lambda d: d["locations"][0].update(hour={"mon": "08:00-12:00"}), "locations[0].hour", "hours"),
+        (lambda d: d["locations"][0].setdefault("resources", []).append({"id": "C9", "kind": "chair", "kinds": 1}),
+         "locations[0].resources", "kind"),
+        (lambda d: d.update(notify={"webhook": "http://127.0.0.1:9/x"}), "notify.webhook", "webhook_url"),
+        (lambda d: d.update(review_sites={"keep_review_txt": True}), "review_sites.keep_review_txt",
+         "keep_review_text"),
+        (lambda d: d.update(review_sites={"yelp": {"api_bse": "http://127.0.0.1:9"}}), "review_sites.yelp.api_bse",
+         "api_base"),
+        (lambda d: d.update(shedule={"cron": "0 2 * * *"}), "shedule", "schedule"),
+    ],
+)
+def test_an_unknown_key_at_any_depth_is_refused_with_the_nearest_known_name(change, key: str, nearest: str) -> None:
+    import copy
+
+    data = copy.deepcopy(SMALL_PRACTICE)
+    change(data)
+    with pytest.raises(ConfigError) as e:
+        parse_config(data, "clinicops.toml")
+    assert f"clinicops.toml: {key}" in str(e.value)
+    assert f"did you mean {nearest!r}" in str(e.value)
+
+
+def test_values_keep_their_toml_type_and_the_optional_tables_have_defaults() -> None:
+    import copy
+
+    data = copy.deepcopy(SMALL_PRACTICE)
+    config = parse_config(data)
+    assert config.schedule.cron == "0 2 * * *" and config.runner.kind == "threads"
+    assert config.notify.webhook_url is None and config.home.readers_group is None
+    data["practice"]["series_size"] = "6"
+    with pytest.raises(ConfigError, match="practice.series_size"):
+        parse_config(data)
+    data = copy.deepcopy(SMALL_PRACTICE) | {"schedule": {"cron": "0 2 * *"}}
+    with pytest.raises(ConfigError, match="schedule.cron"):
+        parse_config(data)
+    data = copy.deepcopy(SMALL_PRACTICE) | {"runner": {"kind": "threads", "address": "tcp://127.0.0.1:8786"}}
+    with pytest.raises(ConfigError, match="runner.address"):
+        parse_config(data)

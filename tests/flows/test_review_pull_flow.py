@@ -66,6 +66,7 @@ def live_practice(root: Path, url: str) -> Home:
     """The small practice of tests/practice.py, its review sites pointed at the fake server."""
     home = make_practice(root)
     home.config_file.write_text(home.config_file.read_text() + f'''api_base = "{url}"
+timeout_seconds = 2
 
 [review_sites.google]
 api_base = "{url}"
@@ -74,6 +75,7 @@ COL = "ChIJcolumbia"
 [review_sites.google_business_profile]
 api_base = "{url}"
 account = "{ACCOUNT}"
+timeout_seconds = 2
 COL = "{NUMBER}"
 ''')
     return home
@@ -108,7 +110,6 @@ def live_env(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("CLINICOPS_YELP_API_KEY", "yelp-key")
     monkeypatch.setenv("CLINICOPS_GOOGLE_API_KEY", "google-key")
     monkeypatch.setenv("CLINICOPS_GOOGLE_BUSINESS_PROFILE_TOKEN", "ya29.token")
-    monkeypatch.setenv("CLINICOPS_HTTP_READ_TIMEOUT", "2")
     monkeypatch.setenv("CLINICOPS_HTTP_BACKOFF_SECONDS", "0.01")
 
 

@@ -70,7 +70,7 @@ def pull_site(home: Home, config: Config, site: str, started_at: datetime, *, en
     if not todo:
         return result
     try:
-        policy = policy or HttpPolicy.from_env(env)
+        policy = policy or HttpPolicy.from_env(env, timeout=config.review_sites[site].timeout_seconds)
         credential = load_credential(site, env)
     except PullError as e:
         result.failures.append(f"{e} (the {site} pull did not run)")
@@ -78,7 +78,7 @@ def pull_site(home: Home, config: Config, site: str, started_at: datetime, *, en
     for noisy in ("httpx", "httpcore"):  # their INFO lines carry URLs (a legacy Places key is a query parameter)
         logging.getLogger(noisy).setLevel(logging.WARNING)
     headers = {"User-Agent": f"clinicops/{__version__}"}
-    with httpx.Client(timeout=policy.timeout, headers=headers, follow_redirects=False) as client:
+    with httpx.Client(timeout=policy.timeouts, headers=headers, follow_redirects=False) as client:
         pull = SitePull(home, config, site, fetch_date_of(config, started_at), policy, client, credential)
         for number, (location_id, site_id) in enumerate(todo):
             try:

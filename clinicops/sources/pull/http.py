@@ -1,8 +1,8 @@
 """One HTTP policy for every review site: timeouts, retries with back-off on 429 and 5xx only, one-line errors.
 
-- Timeouts: connect and read, from the environment (`CLINICOPS_HTTP_CONNECT_TIMEOUT`, default 10 s;
-  `CLINICOPS_HTTP_READ_TIMEOUT`, default 30 s). A timeout or a refused connection is not retried (the
-  rule is 429 and 5xx only): the location fails with one line and is pulled again next run.
+- Timeout: `timeout_seconds` of the site's [review_sites.<site>] table (default 20 s), for connecting and
+  for each read. A timeout or a refused connection is not retried (the rule is 429 and 5xx only): the
+  location fails with one line and is pulled again next run.
 - Retries: an answer 429 or 5xx is tried again, at most `CLINICOPS_HTTP_ATTEMPTS` tries in all (default 4),
   waiting as the server's `Retry-After` says (seconds or an HTTP date), else an exponential back-off from
   `CLINICOPS_HTTP_BACKOFF_SECONDS` (default 2 s, doubling) with jitter (the wait is between half and all of
@@ -38,8 +38,6 @@ QUOTA_CODES = frozenset({"ACCESS_LIMIT_REACHED", "RESOURCE_EXHAUSTED", "OVER_QUE
 DAILY_QUOTA_CODES = frozenset({"ACCESS_LIMIT_REACHED", "OVER_DAILY_LIMIT", "DAILYLIMITEXCEEDED"})
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,63}$")
 ENV = {
-    "connect_timeout": ("CLINICOPS_HTTP_CONNECT_TIMEOUT", 10.0),
-    "read_timeout": ("CLINICOPS_HTTP_READ_TIMEOUT", 30.0),
     "attempts": ("CLINICOPS_HTTP_ATTEMPTS", 4),
     "backoff": ("CLINICOPS_HTTP_BACKOFF_SECONDS", 2.0),
     "backoff_cap": ("CLINICOPS_HTTP_BACKOFF_CAP_SECONDS", 60.0),
@@ -57,8 +55,7 @@ class PullError(Exception):
 
 @dataclass(frozen=True)
 class HttpPolicy:
-    connect_timeout: float = 10.0
-    read_timeout: float = 30.0
+    timeout: float = 20.0  # seconds, to connect and for each read
     attempts: int = 4
     backoff: float = 2.0
     backoff_cap: float = 60.0
@@ -66,10 +63,11 @@ class HttpPolicy:
     jitter: Callable[[float, float], float] = field(default=random.uniform, compare=False)
 
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None) -> HttpPolicy:
-        """The policy with the settings of the environment; a bad value is a PullError naming the variable."""
+    def from_env(cls, env: Mapping[str, str] | None = None, *, timeout: float = 20.0) -> HttpPolicy:
+        """The policy with the retry settings of the environment and the site's timeout; a bad value is a
+        PullError naming the variable."""
         env = os.environ if env is None else env
-        values: dict[str, float | int] = {}
+        values: dict[str, float | int] = {"timeout": timeout}
         for name, (var, default) in ENV.items():
             text = env.get(var, "").strip()
             if not text:
@@ -86,8 +84,8 @@ class HttpPolicy:
         return cls(**values)  # type: ignore[arg-type]
 
     @property
-    def timeout(self) -> httpx.Timeout:
-        return httpx.Timeout(self.read_timeout, connect=self.connect_timeout)
+    def timeouts(self) -> httpx.Timeout:
+        return httpx.Timeout(self.timeout)
 
     def backoff_delay(self, attempt: int) -> float:
         """The wait after the `attempt`-th try (1-based): exponential, capped, with jitter."""
@@ -162,8 +160,7 @@ def get(client: httpx.Client, url: str, call: Call, policy: HttpPolicy, *, param
         except httpx.TimeoutException as e:
             kind = "connect" if isinstance(e, httpx.ConnectTimeout) else "read" if isinstance(
                 e, httpx.ReadTimeout) else "network"
-            limit = policy.connect_timeout if kind == "connect" else policy.read_timeout
-            raise PullError(f"{call.label}: no answer within {limit:g} s ({kind} timeout); "
+            raise PullError(f"{call.label}: no answer within {policy.timeout:g} s ({kind} timeout); "
                             "it is pulled again next run") from None
         except httpx.TransportError as e:
             raise PullError(f"{call.label}: could not reach the site ({type(e).__name__}); "

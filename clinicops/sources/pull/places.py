@@ -28,7 +28,7 @@ LEGACY_DATA = ("OK", "ZERO_RESULTS")
 def pull_location(pull: SitePull, location_id: str, place: str) -> list[str]:
     call = pull.call(location_id, place)
     check_id(call.label, place)
-    if (pull.settings.api or "places_new") == "legacy":
+    if pull.settings.api == "legacy":
         response = get(pull.client, f"{pull.base(LEGACY_BASE)}/maps/api/place/details/json", call, pull.policy,
                        params={"place_id": place, "fields": LEGACY_FIELDS, "reviews_sort": "newest",
                                "key": pull.credential})
