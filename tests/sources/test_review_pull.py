@@ -467,3 +467,12 @@ def test_plain_http_is_only_for_this_machine(home: Home, policy: HttpPolicy) -> 
     assert result.failures == [
         "yelp: api_base 'http://reviews.example.org' is plain http (allowed only for 127.0.0.1 and localhost: the key "
         "would travel in clear); use https (not tried: GRN)"]
+
+
+def test_a_403_that_says_the_daily_limit_is_a_quota_error(sites: FakeSites, home: Home, policy: HttpPolicy) -> None:
+    sites.add(GBP_PATH, Reply(403, {"error": {"code": 403, "message": "Daily Limit Exceeded",
+                                              "errors": [{"domain": "usageLimits", "reason": "dailyLimitExceeded"}]}}))
+    result = pull_site(home, make_config(sites.url), "google_business_profile", STARTED, env=ENV, policy=policy)
+    assert result.failures == [f"google_business_profile GRN (location {GBP_NUMBER}, page 1): the site's quota is "
+                               "used up (HTTP 403 dailyLimitExceeded); it is pulled again next run"]
+    assert len(sites.requests) == 1

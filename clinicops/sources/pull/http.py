@@ -33,7 +33,8 @@ log = logging.getLogger("clinicops")
 
 # vendor error codes that mean "the quota is used up" (Yelp, Google APIs, legacy Places)
 QUOTA_CODES = frozenset({"ACCESS_LIMIT_REACHED", "RESOURCE_EXHAUSTED", "OVER_QUERY_LIMIT", "OVER_DAILY_LIMIT",
-                         "DAILYLIMITEXCEEDED", "RATELIMITEXCEEDED", "QUOTAEXCEEDED"})
+                         "RATE_LIMIT_EXCEEDED", "QUOTA_EXCEEDED", "DAILYLIMITEXCEEDED", "RATELIMITEXCEEDED",
+                         "QUOTAEXCEEDED"})
 # a used-up daily quota: retrying the same day cannot help
 DAILY_QUOTA_CODES = frozenset({"ACCESS_LIMIT_REACHED", "OVER_DAILY_LIMIT", "DAILYLIMITEXCEEDED"})
 _CODE = re.compile(r"^[A-Za-z][A-Za-z0-9_]{1,63}$")
@@ -174,7 +175,7 @@ def get(client: httpx.Client, url: str, call: Call, policy: HttpPolicy, *, param
         if status == 429 and any(c.upper() in DAILY_QUOTA_CODES for c in codes):
             raise quota_error(call, status, code)
         if "API_KEY_INVALID" in codes:  # Google answers a bad key with 400 INVALID_ARGUMENT
-            raise status_error(call, status, "API_KEY_INVALID")
+            raise status_error(call, status, ("API_KEY_INVALID",))
         if retryable and attempt < policy.attempts:
             asked = retry_after_seconds(response.headers.get("Retry-After"))
             if asked is not None and asked > policy.backoff_cap:
@@ -186,7 +187,7 @@ def get(client: httpx.Client, url: str, call: Call, policy: HttpPolicy, *, param
                      policy.attempts)
             policy.sleep(delay)
             continue
-        raise status_error(call, status, code, tries=attempt if retryable else None)
+        raise status_error(call, status, codes, tries=attempt if retryable else None)
     raise AssertionError("unreachable")  # pragma: no cover - the loop always returns or raises
 
 
@@ -200,16 +201,18 @@ def quota_error(call: Call, status: int | None, code: str | None) -> PullError:
                      "it is pulled again next run", site_wide=True)
 
 
-def status_error(call: Call, status: int, code: str | None, *, tries: int | None = None) -> PullError:
-    """The one-line message for a final non-2xx answer."""
+def status_error(call: Call, status: int, codes: tuple[str, ...], *, tries: int | None = None) -> PullError:
+    """The one-line message for a final non-2xx answer (codes: the vendor's error codes, see error_codes)."""
+    code = codes[0] if codes else None
     if status == 401 or code == "API_KEY_INVALID":
         return PullError(f"{call.label}: the {call.credential} was refused (HTTP {status}{_code(code)}); "
                          "set a valid one", site_wide=True)
+    quota = next((c for c in codes if is_quota(c)), None)
+    if quota:  # also a 403 that says so (Google's dailyLimitExceeded, quotaExceeded)
+        return quota_error(call, status, quota)
     if status == 403:
         return PullError(f"{call.label}: access denied (HTTP 403{_code(code)}): the {call.credential} is not "
                          "allowed to read this (API not enabled, or no access to this id)")
-    if is_quota(code):
-        return quota_error(call, status, code)
     if status == 429:
         return PullError(f"{call.label}: still rate-limited (HTTP 429{_code(code)}) after {tries} tries; "
                          "it is pulled again next run", site_wide=True)
