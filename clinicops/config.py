@@ -9,6 +9,7 @@ HH:MM-HH:MM`, `practice.late_cancel_hour: is not a known key; did you mean 'late
 from __future__ import annotations
 
 import difflib
+import re
 import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -182,6 +183,36 @@ class Config:
     @property
     def chair_ids(self) -> set[str]:
         return {r.id for _, r in self.resources if r.kind == "chair"}
+
+
+def referral_key(text: str) -> str:
+    """The matching key of referral free text: lower case, every character but a-z and 0-9 removed.
+    The SQL computes the same key with `regexp_replace(lower(text), '[^a-z0-9]', '', 'g')`."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
+def referral_normalised(text: str) -> str:
+    """Referral free text as analysts see it: lower case, runs of anything but a-z and 0-9 as one space."""
+    return re.sub(r"[^a-z0-9]+", " ", text.lower()).strip()
+
+
+def referral_variants(config: Config) -> list[tuple[str, str]]:
+    """(variant key, canonical source): every canonical name is its own variant, then the config's variants.
+    A key the config maps to two different sources is refused (the answer would depend on luck)."""
+    explicit: dict[str, str] = {}
+    for source, variants in config.referral_sources.items():
+        for variant in variants:
+            key = referral_key(variant)
+            if not key:
+                continue
+            if explicit.get(key, source) != source:
+                raise ValueError(
+                    f"referral_sources: the variant {variant!r} matches both {explicit[key]!r} and {source!r}"
+                )
+            explicit[key] = source
+    mapping = {referral_key(source): source for source in REFERRAL_SOURCES}
+    mapping.update(explicit)
+    return sorted(mapping.items())
 
 
 def _path(loc: tuple) -> str:

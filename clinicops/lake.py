@@ -18,15 +18,18 @@ from clinicops.home import Home
 from clinicops.sources.schemas import LAKE, OPS, PARTITION_COLUMN
 
 
-def write_parquet(table: pa.Table, target: Path) -> Path:
+def write_parquet(table: pa.Table, target: Path, *, durable: bool = True) -> Path:
+    """Write to a hidden temporary name, then rename into place (fsynced first unless `durable` is False:
+    scratch files that a killed run simply makes again)."""
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     pq.write_table(table, tmp, compression="zstd")
-    fd = os.open(tmp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+    if durable:
+        fd = os.open(tmp, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
     os.replace(tmp, target)
     return target
 

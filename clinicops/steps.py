@@ -6,6 +6,7 @@ plan -> stage (land + read, per source) -> accept (validate + write lake + quara
 
 from __future__ import annotations
 
+import errno
 import logging
 import secrets
 import shutil
@@ -22,8 +23,9 @@ import pyarrow.parquet as pq
 from clinicops.config import Config
 from clinicops.home import SOURCES, Home
 from clinicops.lake import write_accepted, write_ops, write_parquet
+from clinicops.masking import shown_name
 from clinicops.sources.common import Batch, FileRejected, ReadContext
-from clinicops.sources.landing import InboxFile, Manifest, ManifestEntry, land, scan_inbox
+from clinicops.sources.landing import InboxFile, Manifest, ManifestEntry, Refused, land, scan_inbox
 from clinicops.vault import Vault
 
 if TYPE_CHECKING:
@@ -52,6 +54,7 @@ class SourcePlan:
     source: str
     new: list[PlannedFile] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # names already ingested (same content)
+    refused: list[Refused] = field(default_factory=list)  # not regular files: rejected by name, never read
     failure: str | None = None  # the inbox folder could not be read: this source fails, the others go on
 
 
@@ -111,7 +114,7 @@ def plan_run(home: Home) -> dict[str, SourcePlan]:
         plan = SourcePlan(source)
         seen: set[str] = set()
         try:
-            items = scan_inbox(home, source)
+            items, plan.refused = scan_inbox(home, source)
         except OSError as e:
             plan.failure = f"inbox/{source} could not be read ({type(e).__name__}: {e.strerror or e})"
             items = []
@@ -157,6 +160,9 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
     A file that cannot be read is rejected by name; the other files go on.
     """
     staged = StagedSource(plan.source, skipped=len(plan.skipped), failure=plan.failure)
+    for refused in plan.refused:
+        shown = shown_name(refused.name)
+        staged.rejected.append(Rejection(plan.source, shown, "", refused.reason.replace(refused.name, shown)))
     for planned in plan.new:
         ingested_at = datetime.now(UTC)
         try:
@@ -165,25 +171,39 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
                 config=config, source=planned.source, file_name=planned.name, sha256=planned.sha256,
                 file_seq=planned.seq, ingested_at=ingested_at,
                 patient_key=lambda pid: vault.key_for(config.practice.source_system, pid),
+                phrase_key=vault.phrase_key,
             )
             batches, rows = [], 0
             for number, batch in enumerate(reader_for(planned.source, planned.name)(landed, ctx)):
                 path = home.work_batch(run_id, planned.source, planned.version_id, number, batch.table)
-                write_parquet(batch.data, path)
+                write_parquet(batch.data, path, durable=False)  # scratch: a killed run reads the file again
                 batches.append((batch.table, path))
                 rows += batch.data.num_rows
-            vault.save()  # before anything keyed by a new patient_key reaches the lake
         except FileRejected as e:
-            staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, str(e)))
-            log.warning("rejected (%s): %s", planned.source, e)
+            _reject(staged, planned, str(e))
+            continue
+        except OSError as e:
+            if e.errno in _MACHINE_ERRORS:  # a full disk or a read-only home is the machine's, not the file's
+                raise
+            _reject(staged, planned, f"{planned.name}: could not be read ({type(e).__name__})")
             continue
         except Exception as e:  # noqa: BLE001 - an unreadable file must not stop the others; never echo values (PHI)
-            reason = f"{planned.name}: could not be read ({type(e).__name__})"
-            staged.rejected.append(Rejection(planned.source, planned.name, planned.sha256, reason))
-            log.warning("rejected (%s): %s", planned.source, reason)
+            _reject(staged, planned, f"{planned.name}: could not be read ({type(e).__name__})")
             continue
         staged.files.append(StagedFile(planned, batches, rows, ingested_at))
+    vault.save()  # once, before anything keyed by a new patient_key reaches the lake (accept writes it)
     return staged
+
+
+_MACHINE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+
+def _reject(staged: StagedSource, planned: PlannedFile, reason: str) -> None:
+    """Record a rejected file by its shown name; the reason never quotes the file, and names it masked."""
+    shown = shown_name(planned.name)
+    reason = reason.replace(planned.name, shown)
+    staged.rejected.append(Rejection(planned.source, shown, planned.sha256, reason))
+    log.warning("rejected (%s): %s", planned.source, reason)
 
 
 def _inbox_file(planned: PlannedFile) -> InboxFile:
@@ -231,8 +251,8 @@ def accept_source(home: Home, config: Config, validator: Validator, staged: Stag
     so a run killed half-way and run again rewrites the same names."""
     outcome = SourceOutcome(staged.source, files_skipped=staged.skipped, rejected=list(staged.rejected),
                             failure=staged.failure)
-    quarantine: dict[str, list[dict]] = {}
-    results: dict[str, dict[tuple, dict]] = {}
+    quarantine: dict[tuple[str, str], list[dict]] = {}
+    results: dict[tuple[str, str], dict[tuple, dict]] = {}
     for table, pieces in _chunks(staged, chunk_rows):
         batch = pa.concat_tables([pq.read_table(p.path) for p in pieces])
         verdict = validator.validate(table, batch, run_id=run_id, source=staged.source)
@@ -245,9 +265,9 @@ def accept_source(home: Home, config: Config, validator: Validator, staged: Stag
                            config.practice.timezone)
             offset += piece.rows
         for q in verdict.quarantine:
-            quarantine.setdefault(q["file"], []).append(q)
+            quarantine.setdefault((q["file_sha256"], q["file"]), []).append(q)
         for r in verdict.results:
-            totals = results.setdefault(r["file"], {})
+            totals = results.setdefault((r["file_sha256"], r["file"]), {})
             key = (r["expectation"], r["rule"], r["column_name"])
             if key in totals:
                 total = totals[key]
@@ -264,8 +284,9 @@ def accept_source(home: Home, config: Config, validator: Validator, staged: Stag
     for staged_file in staged.files:  # every lake row of the source is written: now the versions count as in
         planned = staged_file.planned
         part = f"{staged.source}-{planned.version_id[:16]}"
-        write_ops(home, "quarantine", run_id, quarantine.get(planned.name, []), part)
-        write_ops(home, "validation_results", run_id, list(results.get(planned.name, {}).values()), part)
+        file_key = (planned.sha256, shown_name(planned.name))  # how the batches name the file version
+        write_ops(home, "quarantine", run_id, quarantine.get(file_key, []), part)
+        write_ops(home, "validation_results", run_id, list(results.get(file_key, {}).values()), part)
         manifest.record(ManifestEntry(staged.source, planned.name, planned.sha256, planned.size, planned.seq, run_id,
                                       staged_file.ingested_at.isoformat(), planned.version_id))
         outcome.files_read += 1

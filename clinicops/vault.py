@@ -9,12 +9,15 @@ The vault is its own file under the home, owner-only (0600 in a 0700 folder). Wi
 at rest with AES-256-GCM; a wrong or missing key is a clear `VaultError`, never a silent new vault.
 
 File layout: `CLINICOPS-VAULT/1\n` then one mode line (`plain\n` or `aes-gcm <salt hex>\n`), then the
-payload: JSON `{"keys": {"<system>\x1f<patient id>": "<patient_key>"}}`, for aes-gcm as 12-byte nonce +
-ciphertext (with the header lines as associated data).
+payload: JSON `{"keys": {"<system>\x1f<patient id>": "<patient_key>"}, "phrase_secret": "<hex>"}`, for
+aes-gcm as 12-byte nonce + ciphertext (with the header lines as associated data). The phrase secret keys
+the one-way names of free-text phrases (`phrase_key`).
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import os
 import secrets
@@ -44,7 +47,8 @@ def _derive(secret: str, salt: bytes) -> bytes:
 class Vault:
     """source patient id -> patient_key, thread-safe; call `save()` before anything keyed by it is written."""
 
-    def __init__(self, path: Path, secret: str | None, keys: dict[str, str], salt: bytes):
+    def __init__(self, path: Path, secret: str | None, keys: dict[str, str], salt: bytes,
+                 phrase_secret: str | None = None):
         self.path = path
         self._secret = secret or None
         self._keys = keys
@@ -52,6 +56,7 @@ class Vault:
         self._dirty = False
         self._lock = threading.Lock()
         self._issued = set(keys.values())
+        self._phrase_secret = phrase_secret
 
     @classmethod
     def open(cls, path: Path, secret: str | None = None) -> Vault:
@@ -80,10 +85,11 @@ class Vault:
         else:
             raise VaultError(f"{path}: unknown vault mode {mode_line!r}")
         try:
-            keys = json.loads(data.decode("utf-8"))["keys"]
+            payload = json.loads(data.decode("utf-8"))
+            keys = payload["keys"]
         except (ValueError, KeyError):
             raise VaultError(f"{path}: the vault file is damaged") from None
-        return cls(path, secret, keys, salt)
+        return cls(path, secret, keys, salt, payload.get("phrase_secret"))
 
     @property
     def encrypted(self) -> bool:
@@ -106,12 +112,25 @@ class Vault:
                 self._dirty = True
             return key
 
+    def phrase_key(self, normalised: str) -> str:
+        """A keyed, one-way name for a free-text phrase (an unmatched referral answer): the same phrase gets the
+        same key in every run, and nobody without the vault can tell which phrase a key stands for."""
+        with self._lock:
+            if self._phrase_secret is None:
+                self._phrase_secret = secrets.token_hex(32)
+                self._dirty = True
+            secret = bytes.fromhex(self._phrase_secret)
+        return "ph_" + hmac.new(secret, normalised.encode("utf-8"), hashlib.sha256).hexdigest()[:20]
+
     def save(self) -> None:
         """Write the vault atomically (temp file, fsync, rename), owner-only; a no-op when nothing is new."""
         with self._lock:
             if not self._dirty and self.path.exists():
                 return
-            data = json.dumps({"keys": self._keys}, separators=(",", ":")).encode("utf-8")
+            payload: dict = {"keys": self._keys}
+            if self._phrase_secret is not None:
+                payload["phrase_secret"] = self._phrase_secret
+            data = json.dumps(payload, separators=(",", ":")).encode("utf-8")
             if self._secret:
                 header = MAGIC + b"aes-gcm " + self._salt.hex().encode("ascii") + b"\n"
                 nonce = secrets.token_bytes(12)

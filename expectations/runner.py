@@ -13,12 +13,14 @@ aside and never fails the whole file; a file whose layout is wrong never gets he
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import tomllib
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from importlib import resources
 from typing import Any
 
@@ -28,8 +30,9 @@ import pyarrow.compute as pc
 
 from clinicops import config as config_module
 from clinicops.config import Config
-from clinicops.sources.common import RAW_VALUES
-from clinicops.sources.schemas import LAKE, SOURCE_COLUMN, SOURCE_OF
+from clinicops.masking import mask
+from clinicops.sources.common import BLANK, RAW_VALUES
+from clinicops.sources.schemas import DATE_COLUMNS, FREE_TEXT_COLUMNS, LAKE, READ_CHECKS, SOURCE_COLUMN, SOURCE_OF, TS
 
 SECTIONS = ("columns", "values", "cross_column")
 SUITES_PACKAGE = "clinicops.expectations.suites"
@@ -109,17 +112,21 @@ class Rule:
     when: When | None = None
 
     @property
+    def judged_columns(self) -> list[str]:
+        """The data columns the rule judges: a bound it compares with (`_plausible_from`) is not one."""
+        columns = [self.column] if self.column is not None else [self.column_a, self.column_b]
+        data = [c for c in columns if c is not None and not c.startswith("_")]
+        return data or [c for c in columns if c is not None]
+
+    @property
     def column_name(self) -> str:
         """The lake column named in results rows ("column_A,column_B" for a pair rule)."""
-        if self.column is not None:
-            return self.column
-        return f"{self.column_a},{self.column_b}"
+        return ",".join(self.judged_columns)
 
     @property
     def source_column(self) -> str:
         """The column as staff know it from their export (`start`, not `start_at`), for quarantine rows."""
-        columns = [self.column] if self.column is not None else [self.column_a, self.column_b]
-        return ",".join(SOURCE_COLUMN.get(c, c) for c in columns)
+        return ",".join(SOURCE_COLUMN.get(c, c) for c in self.judged_columns)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -185,7 +192,7 @@ def parse_suite(data: Mapping[str, Any], table: str, config: Config, *, where: s
     unknown = set(section_tables) - set(SECTIONS)
     if unknown:
         raise SuiteError(f"{where}: [{table}] has unknown parts {sorted(unknown)} (use {', '.join(SECTIONS)})")
-    schema = LAKE[table]
+    schema = judged_schema(table)
     rules: list[Rule] = []
     for section in SECTIONS:
         entries = section_tables.get(section, [])
@@ -386,7 +393,7 @@ class Validator:
             suite = gx.ExpectationSuite(name=table, expectations=[r.to_expectation() for r in rules])
             self._suites[table] = self._context.suites.add(suite)
             needed = {c for r in rules for c in r.columns}
-            self._columns[table] = [c for c in LAKE[table].names if c in needed]
+            self._columns[table] = [c for c in judged_schema(table).names if c in needed]
 
     def validate(self, table: str, batch: pa.Table, *, run_id: str, source: str,
                  file: str | None = None) -> ValidationOutcome:
@@ -399,6 +406,7 @@ class Validator:
         if missing:
             raise ValueError(f"the {table} batch lacks columns {missing}")
         rules = self.rules[table]
+        batch = with_bounds(batch, table)
         failed = self._failures(table, batch)  # rule position -> (element count, failing row positions)
 
         results = self._results(batch, rules, failed, run_id=run_id, source=source, file=file)
@@ -411,9 +419,12 @@ class Validator:
 
         quarantine: list[dict] = []
         if rows:
-            picked = batch.select(["_file", "_file_sha256", "_row_number", RAW_VALUES]).take(pa.array(rows))
+            lineage_columns = ["_file", "_file_sha256", "_row_number", RAW_VALUES, *READ_CHECK_NAMES]
+            picked = batch.select(lineage_columns).take(pa.array(rows))
             for row, lineage in zip(rows, picked.to_pylist(), strict=True):
                 broken = broken_by_row[row]
+                first = broken[0]
+                read_rule = first.column == READ_PROBLEM
                 quarantine.append(
                     {
                         "run_id": run_id,
@@ -421,10 +432,10 @@ class Validator:
                         "file": lineage["_file"],
                         "file_sha256": lineage["_file_sha256"],
                         "row_number": lineage["_row_number"],
-                        "rule": broken[0].rule,
-                        "column_name": broken[0].source_column,
-                        "message": _message(broken),
-                        "raw_values": lineage[RAW_VALUES],
+                        "rule": first.rule,
+                        "column_name": lineage["_read_problem_column"] if read_rule else first.source_column,
+                        "message": _message(broken, lineage["_read_problem_detail"] if read_rule else None),
+                        "raw_values": quarantine_values(lineage[RAW_VALUES]),
                     }
                 )
 
@@ -443,11 +454,13 @@ class Validator:
         them all is far cheaper than one each); GX's counts are then split by file, and the split must add
         up to GX's own totals."""
         names = batch.column("_file").to_pylist()
-        files = list(dict.fromkeys(names)) or [file]
+        versions = batch.column("_file_sha256").to_pylist()
+        files = list(dict.fromkeys(zip(versions, names, strict=True))) or [(None, file)]
         if len(files) == 1:
-            return [_result(run_id, source, files[0] or file, rule, failed[rule.position][0],
-                            len(failed[rule.position][1])) for rule in rules]
-        of_row = np.array(names, dtype=object)
+            sha, name = files[0]
+            return [_result(run_id, source, name or file, rule, failed[rule.position][0],
+                            len(failed[rule.position][1]), sha) for rule in rules]
+        of_row = np.array([f"{v}\0{n}" for v, n in zip(versions, names, strict=True)], dtype=object)
         results = []
         for rule in rules:
             element_total, bad = failed[rule.position]
@@ -456,10 +469,11 @@ class Validator:
                 raise ValidationFailed(f"{rule.table}: rule {rule.rule!r}: GX judged {element_total} rows, "
                                        f"the condition selects {int(domain.sum())}")
             bad_files = of_row[bad] if bad else np.array([], dtype=object)
-            for name in files:
-                in_file = of_row == name
+            for sha, name in files:
+                key = f"{sha}\0{name}"
+                in_file = of_row == key
                 results.append(_result(run_id, source, name, rule, int((domain & in_file).sum()),
-                                       int((bad_files == name).sum())))
+                                       int((bad_files == key).sum()), sha))
         return results
 
     def _failures(self, table: str, batch: pa.Table) -> dict[int, tuple[int, list[int]]]:
@@ -493,11 +507,13 @@ class Validator:
         return failed
 
 
-def _result(run_id: str, source: str, file: str | None, rule: Rule, element_count: int, unexpected: int) -> dict:
+def _result(run_id: str, source: str, file: str | None, rule: Rule, element_count: int, unexpected: int,
+            file_sha256: str | None = None) -> dict:
     return {
         "run_id": run_id,
         "source": source,
         "file": file,
+        "file_sha256": file_sha256,
         "expectation": rule.expectation,
         "rule": rule.rule,
         "column_name": rule.column_name,
@@ -519,9 +535,96 @@ def _exception_message(info: Any) -> str | None:
     return None
 
 
-def _message(broken: list[Rule]) -> str:
+def _message(broken: list[Rule], detail: str | None = None) -> str:
     """The first broken rule's message; any others follow by name, so staff see everything to fix at once."""
     first, others = broken[0], broken[1:]
+    message = first.message + (f" ({detail})" if detail else "")
     if not others:
-        return first.message
-    return first.message + "; also: " + "; ".join(f"{r.rule}: {r.message}" for r in others)
+        return message
+    return message + "; also: " + "; ".join(f"{r.rule}: {r.message}" for r in others)
+
+
+# ---- what validation adds and shows ------------------------------------------------------------------------
+
+READ_PROBLEM = "_read_problem"
+READ_CHECK_NAMES = [f.name for f in READ_CHECKS]
+# the plausible span of an instant, from when its file was first ingested (never the run's as-of, so a
+# rebuild judges every row the same way): suites compare instants with these columns
+BOUNDS = [
+    pa.field("_plausible_from", TS),  # 2000-01-01
+    pa.field("_plausible_until", TS),  # two years after the file was first ingested
+    pa.field("_recorded_until", TS),  # a day after it: nothing was created, cancelled or updated later
+]
+# what a session's bounds are judged on, derived here from the row itself
+DERIVED = {
+    "sessions": [
+        pa.field("_chair_minutes", pa.float64()),  # chair_in -> chair_out
+        pa.field("_dose_mg_per_kg", pa.float64()),  # dose_mg / weight_kg
+    ],
+}
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+RAW_LIMIT = 80
+
+
+def judged_schema(table: str) -> pa.Schema:
+    """The columns a suite may name: the lake table's, the reader's checks, and the plausibility bounds."""
+    schema = LAKE[table]
+    for extra in (*READ_CHECKS, *BOUNDS, *DERIVED.get(table, [])):
+        schema = schema.append(extra)
+    return schema
+
+
+def _two_years_after(instant: datetime) -> datetime:
+    try:
+        return instant.replace(year=instant.year + 2)
+    except ValueError:  # 29 February
+        return instant.replace(year=instant.year + 2, day=28)
+
+
+def with_bounds(batch: pa.Table, table: str) -> pa.Table:
+    """The batch with the plausibility bounds of each row (from its `_ingested_at`), what a table's bounds
+    are judged on, and the reader's check columns (NULL) where a batch has none."""
+    n = batch.num_rows
+    for check in READ_CHECKS:
+        if check.name not in batch.column_names:
+            batch = batch.append_column(check, pa.nulls(n, check.type))
+    ingested = batch.column("_ingested_at").combine_chunks()
+    distinct = pc.unique(ingested)
+    index = pc.index_in(ingested, value_set=distinct)
+    until = pa.array([_two_years_after(t) if t else None for t in distinct.to_pylist()], TS).take(index)
+    recorded = pa.array([t + timedelta(days=1) if t else None for t in distinct.to_pylist()], TS).take(index)
+    start = pa.array([EARLIEST] * n, TS) if n else pa.array([], TS)
+    for bound, values in zip(BOUNDS, (start, until, recorded), strict=True):
+        batch = batch.append_column(bound, values)
+    if table == "sessions":
+        chair = pc.subtract(batch.column("chair_out_at"), batch.column("chair_in_at")).cast(pa.int64())
+        batch = batch.append_column(DERIVED["sessions"][0], pc.divide(chair.cast(pa.float64()), 60e6))
+        per_kg = pc.divide(batch.column("dose_mg"), batch.column("weight_kg"))
+        finite = pc.fill_null(pc.is_finite(per_kg), False)
+        batch = batch.append_column(DERIVED["sessions"][1], pc.if_else(finite, per_kg, pa.scalar(None, pa.float64())))
+    return batch
+
+
+def quarantine_values(raw: str | None) -> str | None:
+    """A quarantined row's raw values as they may be kept (operations.md, "Privacy"): the contract's columns
+    only (the reader never passes others), PHI and free text blanked, every other value masked and cut to 80
+    characters."""
+    if raw is None:
+        return None
+    try:
+        values = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(values, dict):
+        return None
+    shown = {}
+    for key, value in values.items():
+        if value in (None, "", BLANK):
+            shown[key] = value
+        elif str(key).lower() in FREE_TEXT_COLUMNS:
+            shown[key] = BLANK
+        else:
+            text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+            masked = mask(text, dates=str(key).lower() not in DATE_COLUMNS, limit=RAW_LIMIT)
+            shown[key] = value if masked == text and not isinstance(value, (dict, list)) else masked
+    return json.dumps(shown, ensure_ascii=False)

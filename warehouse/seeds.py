@@ -12,7 +12,7 @@ from datetime import datetime
 
 import duckdb
 
-from clinicops.config import REFERRAL_SOURCES, WEEKDAYS, Config, Span
+from clinicops.config import WEEKDAYS, Config, Span, referral_variants
 
 _NOT_ALPHANUMERIC = re.compile(r"[^a-z0-9]")
 
@@ -37,33 +37,8 @@ SEED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
 }
 
 
-def referral_key(text: str) -> str:
-    """The matching key of referral free text: lower case, every character but a-z and 0-9 removed.
-    The SQL computes the same key with `regexp_replace(lower(text), '[^a-z0-9]', '', 'g')`."""
-    return _NOT_ALPHANUMERIC.sub("", text.lower())
-
-
 def _minutes(spans: Sequence[Span]) -> int:
     return sum(span.minutes for span in spans)
-
-
-def referral_variants(config: Config) -> list[tuple[str, str]]:
-    """(variant key, canonical source): every canonical name is its own variant, then the config's variants.
-    A key the config maps to two different sources is refused (the answer would depend on luck)."""
-    explicit: dict[str, str] = {}
-    for source, variants in config.referral_sources.items():
-        for variant in variants:
-            key = referral_key(variant)
-            if not key:
-                continue
-            if explicit.get(key, source) != source:
-                raise ValueError(
-                    f"referral_sources: the variant {variant!r} matches both {explicit[key]!r} and {source!r}"
-                )
-            explicit[key] = source
-    mapping = {referral_key(source): source for source in REFERRAL_SOURCES}
-    mapping.update(explicit)
-    return sorted(mapping.items())
 
 
 def seed_rows(config: Config, *, run_id: str, as_of: datetime) -> dict[str, list[tuple]]:

@@ -10,20 +10,16 @@ from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-from clinicops.sources.common import (
-    Batch,
-    FileRejected,
-    ReadContext,
-    age_band,
-    age_band_of,
-    batches,
-    clean_text,
-    parse_instant,
-    parse_int,
-    raw_json,
-)
-from clinicops.sources.tabular import read_csv_rows
-from clinicops.sources.vocabulary import AppointmentTypes, cancelled_by_of, status_of
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clinicops.config import referral_key, referral_normalised, referral_variants
+from clinicops.sources import columns
+from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
+from clinicops.sources.columns import TS
+from clinicops.sources.common import RAW_VALUES, Batch, ReadContext
+from clinicops.sources.delimited import TextRows, read_delimited
+from clinicops.sources.vocabulary import AppointmentTypes, Status, cancelled_by_of, status_of
 
 COLUMNS = (
     "appointment_id", "patient_id", "location_id", "provider_id", "resource_id", "appointment_type", "start",
@@ -48,55 +44,100 @@ def _birth_date(text: str | None) -> date | None:
     return None
 
 
-def booking_record(values: dict[str, str | None], row_number: int, ctx: ReadContext, types: AppointmentTypes,
-                   source_format: str) -> dict:
-    """Canonical text values of one booking row -> the lake row (typed; PHI gone; bad values NULL)."""
+CODES = ("appointment_id", "patient_id", "location_id", "provider_id", "resource_id", "appointment_type", "status",
+         "cancelled_by")
+TIMES = ("start", "end", "created_at", "cancelled_at", "updated_at")
+FREE_TEXT = ("referral_source",)
+
+
+def booking_batch(rows: TextRows, ctx: ReadContext, types: AppointmentTypes, source_format: str) -> pa.Table:
+    """Canonical text columns of bookings -> the typed lake batch (PHI gone; bad values NULL; read problems
+    named), a whole column at a time."""
+    n = rows.num_rows
     zone = ctx.zone
-    start_at, start_date_only = parse_instant(values.get("start"), zone)
-    end_at, _ = parse_instant(values.get("end"), zone)
-    duration = parse_int(values.get("duration_minutes"))
-    if duration is None and clean_text(values.get("duration_minutes")) is None and start_at and end_at:
-        duration = round((end_at - start_at).total_seconds() / 60)
-    status = status_of(values.get("status"))
-    created_at, created_date_only = parse_instant(values.get("created_at"), zone)
-    cancelled_at, _ = parse_instant(values.get("cancelled_at"), zone)
-    updated_at, _ = parse_instant(values.get("updated_at"), zone)
-    patient_id = clean_text(values.get("patient_id"))
-    start_local = start_at.astimezone(zone).date() if start_at else None
-    band = age_band(_birth_date(values.get("patient_dob")), start_local)
-    if band is None:
-        band = age_band_of(parse_int(values.get("patient_age")))
-    shown = {c: values.get(c) for c in (*COLUMNS, "patient_id", "patient_dob", "patient_age") if c in values}
-    return {
-        "appointment_id": clean_text(values.get("appointment_id")),
-        "patient_key": ctx.patient_key(patient_id) if patient_id and ctx.patient_key else None,
-        "location_id": clean_text(values.get("location_id")),
-        "provider_id": clean_text(values.get("provider_id")),
-        "resource_id": clean_text(values.get("resource_id")),
-        "appointment_type": types(values.get("appointment_type")),
+    col = {c: columns.text(rows.column(c)) for c in (*COLUMNS, "patient_id", "patient_dob", "patient_age")}
+    checks = ReadChecks(rows)
+    for c in CODES:
+        checks.control_characters(c, col[c])
+    times = {c: columns.instants(col[c], zone) for c in TIMES}
+    for c in TIMES:
+        checks.timestamp_out_of_range(c, times[c].out_of_range)
+    start_at, end_at = times["start"].at, times["end"].at
+    duration = columns.ints(col["duration_minutes"])
+    checks.number_out_of_range("duration_minutes", duration.out_of_range)
+    from_end = pc.round(pc.divide(pc.subtract(end_at, start_at).cast(pa.int64()).cast(pa.float64()), 60e6),
+                        round_mode="half_to_even").cast(pa.int64())
+    duration_minutes = pc.if_else(pc.and_(pc.is_null(col["duration_minutes"]), pc.is_valid(from_end)), from_end,
+                                  duration.values)
+    status = columns.mapped(col["status"], lambda w: _status_struct(status_of(w)), _STATUS)
+    by_clinic = pc.fill_null(status.field("by_clinic"), False)
+    cancelled_by = pc.if_else(by_clinic, pa.scalar("clinic"),
+                              columns.mapped(col["cancelled_by"], lambda t: cancelled_by_of(t, _NEUTRAL)))
+    start_local = columns.local_dates(start_at, zone)
+    births = columns.mapped(col["patient_dob"], _birth_date, pa.date32())
+    band = pc.if_else(pc.and_(pc.is_valid(births), pc.is_valid(start_local)),
+                      columns.age_bands(births, start_local), pa.scalar(None, pa.string()))
+    ages = columns.ints(col["patient_age"]).values
+    band = pc.coalesce(band, columns.ages_to_bands(ages))
+    patient_key = columns.mapped(col["patient_id"], lambda pid: ctx.patient_key(pid) if pid and ctx.patient_key
+                                 else None)
+    shown = {c: rows.columns[c] for c in (*COLUMNS, "patient_id", "patient_dob", "patient_age") if c in rows.columns}
+    data = {
+        "appointment_id": col["appointment_id"],
+        "patient_key": patient_key,
+        "location_id": col["location_id"],
+        "provider_id": col["provider_id"],
+        "resource_id": col["resource_id"],
+        "appointment_type": columns.mapped(col["appointment_type"], types),
         "start_at": start_at,
-        "start_is_date_only": start_date_only,
-        "duration_minutes": duration,
-        "status": status.code,
-        "status_says_late": status.says_late,
-        "created_at": created_at,
-        "created_is_date_only": created_date_only,
-        "cancelled_at": cancelled_at,
-        "cancelled_by": cancelled_by_of(values.get("cancelled_by"), status),
-        "referral_source_raw": clean_text(values.get("referral_source")),
-        "updated_at": updated_at or ctx.ingested_at,
+        "start_is_date_only": times["start"].date_only,
+        "duration_minutes": duration_minutes,
+        "status": status.field("code"),
+        "status_says_late": pc.fill_null(status.field("says_late"), False),
+        "created_at": times["created_at"].at,
+        "created_is_date_only": times["created_at"].date_only,
+        "cancelled_at": times["cancelled_at"].at,
+        "cancelled_by": cancelled_by,
+        **_referral(col["referral_source"], ctx),
+        "updated_at": pc.coalesce(times["updated_at"].at, pa.scalar(ctx.ingested_at, TS)),
         "age_band": band,
-        "source_format": source_format,
-        **ctx.lineage(row_number),
-        "_raw_values": raw_json(shown, PHI),
+        "source_format": columns.constant(source_format, n, pa.string()),
+        **lineage_columns(ctx, rows.lines),
+        **checks.columns(),
+        RAW_VALUES: columns.raw_json(shown, (*PHI, *FREE_TEXT), n),  # free text never leaves the reader
     }
+    return batch_table("bookings", data)
+
+
+def _referral(text: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
+    """The referral answer in coded form (operations.md, "Privacy"): its normalised text only where it matched
+    a configured word, and for every answer given a vault-keyed one-way name (so the build can tell 'other'
+    from 'unknown' and count patients per phrase without the phrase)."""
+    variants = dict(referral_variants(ctx.config))
+
+    def coded(value: str | None) -> dict:
+        if value is None or not referral_key(value):
+            return {"text": None, "key": None}
+        normalised = referral_normalised(value)
+        return {"text": normalised if referral_key(value) in variants else None,
+                "key": ctx.phrase_key(normalised) if ctx.phrase_key else None}
+
+    both = columns.mapped(text, coded, pa.struct([("text", pa.string()), ("key", pa.string())]))
+    return {"referral_source_raw": both.field("text"), "referral_phrase_key": both.field("key")}
+
+
+_STATUS = pa.struct([("code", pa.string()), ("says_late", pa.bool_()), ("by_clinic", pa.bool_())])
+_NEUTRAL = Status(None)
+
+
+def _status_struct(status: Status) -> dict:
+    return {"code": status.code, "says_late": status.says_late, "by_clinic": status.by_clinic}
 
 
 def read_bookings_csv(path: Path, ctx: ReadContext) -> Iterator[Batch]:
     """The canonical bookings CSV, in batches of ctx.batch_rows."""
-    header, rows = read_csv_rows(path, ctx.file_name, required=REQUIRED)
-    if "duration_minutes" not in header and "end" not in header:
-        raise FileRejected(f"{ctx.file_name}: required column 'duration_minutes' (or 'end') missing")
     types = AppointmentTypes(ctx.config)
-    records = (booking_record(values, line, ctx, types, "csv") for line, values in rows)
-    yield from batches("bookings", records, ctx.batch_rows)
+    for rows in read_delimited(path, ctx.file_name, required=REQUIRED, known=(*COLUMNS, *PHI),
+                               required_any=[("duration_minutes", "end")], free_text=FREE_TEXT,
+                               batch_rows=ctx.batch_rows):
+        yield Batch("bookings", booking_batch(rows, ctx, types, "csv"))

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 import pyarrow as pa
 
 from clinicops.config import Config
-from clinicops.sources.schemas import LAKE
+from clinicops.masking import shown_name
+from clinicops.sources.schemas import LAKE, READ_CHECKS
 
 RAW_VALUES = "_raw_values"
 BLANK = "[removed]"
@@ -37,15 +38,21 @@ class ReadContext:
     file_seq: int
     ingested_at: datetime  # UTC; when this version was first ingested
     patient_key: Callable[[str], str] | None = None  # source patient id -> patient_key (the vault)
+    phrase_key: Callable[[str], str] | None = None  # normalised free-text phrase -> its keyed name (the vault)
     batch_rows: int = 50_000
 
     @property
     def zone(self) -> ZoneInfo:
         return self.config.practice.zone
 
+    @property
+    def shown_file(self) -> str:
+        """The file's name as it may be stored outside the landing area (masked, control characters escaped)."""
+        return shown_name(self.file_name)
+
     def lineage(self, row_number: int) -> dict:
         return {
-            "_file": self.file_name,
+            "_file": self.shown_file,
             "_file_sha256": self.sha256,
             "_file_seq": self.file_seq,
             "_row_number": row_number,
@@ -60,8 +67,11 @@ class Batch:
 
 
 def make_batch(table: str, rows: list[dict]) -> Batch:
-    """Rows (dicts with every schema column and _raw_values) -> a typed Arrow batch."""
-    schema = LAKE[table].append(pa.field(RAW_VALUES, pa.string()))
+    """Rows (dicts with every schema column and _raw_values, optionally _read_problem and
+    _read_problem_column) -> a typed Arrow batch."""
+    schema = LAKE[table]
+    for extra in (*READ_CHECKS, pa.field(RAW_VALUES, pa.string())):
+        schema = schema.append(extra)
     columns = {f.name: [r.get(f.name) for r in rows] for f in schema}
     return Batch(table, pa.table(columns, schema=schema))
 

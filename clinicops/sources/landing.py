@@ -9,10 +9,12 @@ run killed half-way leaves the version to be ingested again by the next run.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
 import shutil
+import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
@@ -59,25 +61,75 @@ class ManifestEntry:
         return f"{self.source}:{self.version_id or self.sha256}"
 
 
+class NotRegular(OSError):
+    """An inbox entry that is not a regular file (a symlink, a device, a folder): never followed or read."""
+
+
+def _open_regular(path: Path) -> int:
+    """A read-only descriptor of `path`, refusing to follow a symlink or to open anything but a regular file
+    (checked on the opened file itself, so a swap after the check cannot slip through)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise NotRegular(errno.ELOOP, "a symbolic link") from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise NotRegular(errno.EINVAL, "not a regular file")
+    return fd
+
+
 def sha256_of(path: Path) -> str:
     h = hashlib.sha256()
-    with path.open("rb") as f:
+    with os.fdopen(_open_regular(path), "rb") as f:
         while chunk := f.read(CHUNK):
             h.update(chunk)
     return h.hexdigest()
 
 
-def scan_inbox(home: Home, source: str) -> list[InboxFile]:
-    """The files in inbox/<source>/, in name order (hidden and temporary files ignored)."""
+def _kind(mode: int) -> str:
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode) or stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device or pipe"
+    return "not a regular file"
+
+
+@dataclass(frozen=True)
+class Refused:
+    """An inbox entry rejected by name before anything is read from it."""
+
+    source: str
+    name: str
+    reason: str
+
+
+def scan_inbox(home: Home, source: str) -> tuple[list[InboxFile], list[Refused]]:
+    """The regular files in inbox/<source>/, in name order (hidden and temporary files ignored), and the
+    entries refused by name: a symlink, a device or a folder where a file belongs is never followed, opened
+    or copied into the landing area."""
     folder = home.inbox(source)
     if not folder.is_dir():
-        return []
-    files = []
+        return [], []
+    files, refused = [], []
     for path in sorted(folder.iterdir(), key=lambda p: p.name):
-        if not path.is_file() or path.name.startswith((".", "~")) or path.name.endswith((".tmp", ".part")):
+        if path.name.startswith((".", "~")) or path.name.endswith((".tmp", ".part")):
             continue
-        files.append(InboxFile(source, path.name, path, sha256_of(path), path.stat().st_size))
-    return files
+        mode = os.lstat(path).st_mode
+        if not stat.S_ISREG(mode):
+            refused.append(Refused(source, path.name, f"{path.name}: {_kind(mode)}, not a file: it is never followed "
+                                                       "or read; put the export itself in the inbox"))
+            continue
+        try:
+            digest, size = sha256_of(path), os.lstat(path).st_size
+        except NotRegular as e:  # swapped for a link after the listing
+            refused.append(Refused(source, path.name, f"{path.name}: {e.strerror}, not a file: it is never read"))
+            continue
+        files.append(InboxFile(source, path.name, path, digest, size))
+    return files, refused
 
 
 def land(home: Home, item: InboxFile) -> Path:
@@ -89,7 +141,8 @@ def land(home: Home, item: InboxFile) -> Path:
     os.chmod(home.landing, 0o700)
     os.chmod(target.parent, 0o700)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with item.path.open("rb") as src, open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
+    with os.fdopen(_open_regular(item.path), "rb") as src, \
+            open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
         shutil.copyfileobj(src, dst, CHUNK)
         dst.flush()
         os.fsync(dst.fileno())

@@ -55,8 +55,16 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clinicops.masking import mask, mask_column
+from clinicops.sources import columns
+from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
+from clinicops.sources.columns import TS
 from clinicops.sources.common import (
     BLANK,
+    RAW_VALUES,
     Batch,
     FileRejected,
     ReadContext,
@@ -69,7 +77,7 @@ from clinicops.sources.common import (
     parse_int,
     raw_json,
 )
-from clinicops.sources.tabular import read_csv_rows
+from clinicops.sources.delimited import read_delimited
 
 YELP_ZONE = ZoneInfo("America/Los_Angeles")
 PREFIXES = ("yelp", "google", "google_business_profile")
@@ -350,7 +358,7 @@ class _Response:
             "rating": rating[0],
             "rating_raw": rating[1],
             "published_at": published_at,
-            "text": text,
+            "text": mask(text) if text else text,  # kept review text: e-mails, phones, numbers masked
             "updated_at": updated_at,
             "origin": origin,
             "seen_date": self.name.fetch_date,
@@ -559,27 +567,36 @@ def _business_profile(r: _Response, body: dict) -> tuple[list[dict], list[dict]]
 # generic review CSV
 
 
+CSV_CODES = ("site", "review_id", "location_id", "rating")
+
+
 def _read_csv(path: Path, ctx: ReadContext) -> Iterator[Batch]:
-    header, rows = read_csv_rows(path, ctx.file_name, required=CSV_REQUIRED)
-    hidden = [n for n in header if n not in CSV_COLUMNS and _CSV_PERSON.search(n)]
-    yield from batches("reviews", (_csv_review(values, line, hidden, ctx) for line, values in rows), ctx.batch_rows)
-
-
-def _csv_review(values: dict[str, str], row_number: int, hidden: list[str], ctx: ReadContext) -> dict:
-    site = clean_text(values.get("site"))
-    text = values.get("text")
-    rating_text = values.get("rating")
-    return {
-        "site": site.lower() if site else None,
-        "review_id": clean_text(values.get("review_id")),
-        "location_id": clean_text(values.get("location_id")),
-        "rating": rating_of(rating_text)[0] if clean_text(rating_text) else None,
-        "rating_raw": rating_text if clean_text(rating_text) else None,
-        "published_at": parse_instant(values.get("published_at"), ctx.zone)[0],
-        "text": text if text is not None and text.strip() else None,
-        "updated_at": ctx.ingested_at,
-        "origin": "csv",
-        "seen_date": None,
-        **ctx.lineage(row_number),
-        "_raw_values": raw_json(values, hidden),
-    }
+    """The generic review CSV, a whole column at a time. Only the contract's columns are read: a reviewer's
+    name or contact column beside them is never looked at. Kept text is masked (e-mails, phones, numbers)."""
+    for rows in read_delimited(path, ctx.file_name, required=CSV_REQUIRED, known=CSV_COLUMNS, free_text=("text",),
+                               batch_rows=ctx.batch_rows):
+        n = rows.num_rows
+        col = {c: columns.text(rows.column(c)) for c in CSV_COLUMNS}
+        checks = ReadChecks(rows)
+        for c in CSV_CODES:
+            checks.control_characters(c, col[c])
+        published = columns.instants(col["published_at"], ctx.zone)
+        checks.timestamp_out_of_range("published_at", published.out_of_range)
+        raw_text = rows.column("text")
+        kept = pc.if_else(pc.is_valid(col["text"]), raw_text, pa.scalar(None, pa.string()))
+        data = {
+            "site": pc.utf8_lower(col["site"]),
+            "review_id": col["review_id"],
+            "location_id": col["location_id"],
+            "rating": columns.mapped(col["rating"], lambda v: rating_of(v)[0] if v else None, pa.int64()),
+            "rating_raw": col["rating"],
+            "published_at": published.at,
+            "text": mask_column(kept),
+            "updated_at": columns.constant(ctx.ingested_at, n, TS),
+            "origin": columns.constant("csv", n, pa.string()),
+            **lineage_columns(ctx, rows.lines),
+            **checks.columns(),
+            RAW_VALUES: columns.raw_json({c: rows.columns[c] for c in CSV_COLUMNS if c in rows.columns}, ("text",),
+                                         n),
+        }
+        yield Batch("reviews", batch_table("reviews", data))

@@ -39,7 +39,9 @@ BOOKINGS = pa.schema(
         pa.field("created_is_date_only", pa.bool_()),
         pa.field("cancelled_at", TS),
         pa.field("cancelled_by", pa.string()),  # 'patient' or 'clinic' (status words may say clinic)
-        pa.field("referral_source_raw", pa.string()),  # free text as typed at intake
+        # the referral answer, normalised, only where it matched a configured word (free text goes no further)
+        pa.field("referral_source_raw", pa.string()),
+        pa.field("referral_phrase_key", pa.string()),  # a one-way name of any answer given (vault-keyed)
         pa.field("updated_at", TS),  # version time; empty in the file = _ingested_at
         pa.field("age_band", pa.string()),  # from patient_dob / patient_age at the start date
         pa.field("source_format", pa.string()),  # 'csv', 'fhir', or the profile name
@@ -110,6 +112,19 @@ REVIEW_SNAPSHOTS = pa.schema(
     ]
 )
 
+# what a reader saw that no value can show (clinicops.sources.checks): validated, never written to the lake
+READ_CHECKS = [
+    pa.field("_read_problem", pa.string()),  # the rule: malformed_row, field_too_large, control_characters, ...
+    pa.field("_read_problem_column", pa.string()),  # the column (as the export names it) it was found in
+    pa.field("_read_problem_detail", pa.string()),  # e.g. the lines a malformed record spans
+]
+# source columns of free text (blanked in quarantine raw values) and of dates (not masked as date-like text)
+FREE_TEXT_COLUMNS = frozenset({"referral_source", "notes", "adverse_events", "text", "comment", "reviewreply",
+                               "how_heard", "how did you hear about us"})
+DATE_COLUMNS = frozenset({"start", "end", "created_at", "cancelled_at", "updated_at", "chair_in", "chair_out",
+                          "infusion_start", "infusion_end", "published_at", "time_created", "time", "publishtime",
+                          "createtime", "updatetime", "fetch_date", "date", "intake_date", "created", "lastupdated"})
+
 LAKE = {
     "bookings": BOOKINGS,
     "sessions": SESSIONS,
@@ -169,6 +184,7 @@ OPS = {
             pa.field("run_id", pa.string()),
             pa.field("source", pa.string()),
             pa.field("file", pa.string()),
+            pa.field("file_sha256", pa.string()),  # the file version judged
             pa.field("expectation", pa.string()),  # the GX expectation type
             pa.field("rule", pa.string()),  # the quarantine rule it stands for
             pa.field("column_name", pa.string()),

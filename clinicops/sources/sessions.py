@@ -1,26 +1,24 @@
 """Infusion session logs, CSV or JSON Lines: one row per session in the chair.
 
-The only code that sees a session's PHI: `patient_id` becomes `patient_key`, free-text `notes` are dropped.
+The only code that sees a session's PHI: `patient_id` becomes `patient_key`, free-text `notes` are dropped,
+and the adverse-event text becomes the fixed codes (`vocabulary.AdverseEvents`): no free text travels further.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
-from clinicops.sources.common import (
-    Batch,
-    FileRejected,
-    ReadContext,
-    batches,
-    clean_text,
-    parse_bool,
-    parse_float,
-    parse_instant,
-    parse_int,
-    raw_json,
-)
-from clinicops.sources.tabular import read_csv_rows, read_json_lines
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from clinicops.sources import columns
+from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
+from clinicops.sources.columns import TS
+from clinicops.sources.common import RAW_VALUES, Batch, FileRejected, ReadContext
+from clinicops.sources.delimited import TextRows, check_utf8, read_delimited
+from clinicops.sources.vocabulary import AdverseEvents
 
 REQUIRED = ("session_id", "patient_id", "location_id", "chair_id", "provider_id", "chair_in", "chair_out",
             "medication", "route", "dose_mg")
@@ -36,63 +34,146 @@ _INTS = ("infusion_number", "bp_systolic_pre", "bp_diastolic_pre", "bp_systolic_
          "phq9_pre", "phq9_post", "gad7_pre")
 
 
-def _text(value: object) -> str | None:
+CODES = ("session_id", "appointment_id", "patient_id", "location_id", "chair_id", "provider_id", "medication", "route")
+TIMES = ("chair_in", "infusion_start", "infusion_end", "chair_out", "updated_at")
+FREE_TEXT = ("adverse_events", "notes")
+MAX_DEPTH = 64
+
+
+def session_batch(rows: TextRows, ctx: ReadContext) -> pa.Table:
+    """Text columns of session logs -> the typed lake batch (PHI gone; bad values NULL; read problems named)."""
+    n = rows.num_rows
+    zone = ctx.zone
+    col = {c: columns.text(rows.column(c)) for c in COLUMNS}
+    checks = ReadChecks(rows)
+    for c in CODES:
+        checks.control_characters(c, col[c])
+    times = {c: columns.instants(col[c], zone) for c in TIMES}
+    for c in TIMES:
+        checks.timestamp_out_of_range(c, times[c].out_of_range)
+    numbers = {c: columns.ints(col[c]) for c in _INTS}
+    for c in _INTS:
+        checks.number_out_of_range(c, numbers[c].out_of_range)
+    events = columns.mapped(col["adverse_events"], AdverseEvents(ctx.config))
+    shown = {c: rows.columns[c] for c in (*COLUMNS, "notes") if c in rows.columns}
+    data = {
+        "session_id": col["session_id"],
+        "appointment_id": col["appointment_id"],
+        "patient_key": columns.mapped(col["patient_id"], lambda pid: ctx.patient_key(pid) if pid and ctx.patient_key
+                                      else None),
+        "location_id": col["location_id"],
+        "chair_id": col["chair_id"],
+        "provider_id": col["provider_id"],
+        "chair_in_at": times["chair_in"].at,
+        "infusion_start_at": times["infusion_start"].at,
+        "infusion_end_at": times["infusion_end"].at,
+        "chair_out_at": times["chair_out"].at,
+        "medication": pc.utf8_lower(col["medication"]),
+        "route": pc.utf8_upper(col["route"]),
+        "dose_mg": columns.floats(col["dose_mg"]),
+        "weight_kg": columns.floats(col["weight_kg"]),
+        **{c: numbers[c].values for c in _INTS},
+        "adverse_events": events,
+        "aborted": columns.bools(rows.column("aborted")),
+        "updated_at": pc.coalesce(times["updated_at"].at, pa.scalar(ctx.ingested_at, TS)),
+        **lineage_columns(ctx, rows.lines),
+        **checks.columns(),
+        RAW_VALUES: columns.raw_json(shown, (*PHI, *FREE_TEXT), n),  # free text never leaves the reader
+    }
+    return batch_table("sessions", data)
+
+
+def _cell(value: object) -> str:
+    """A JSON value as the text a CSV cell would hold (true/false, numbers as written)."""
     if value is None:
-        return None
+        return ""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, (dict, list)):
+        return json.dumps(value, ensure_ascii=False)
     return str(value)
 
 
-def session_record(values: dict, row_number: int, ctx: ReadContext) -> dict:
-    """One session's source values -> the lake row (typed; PHI gone; bad values NULL)."""
-    zone = ctx.zone
-    v = {k.strip().lower(): _text(x) for k, x in values.items()}
-    times = {c: parse_instant(v.get(c), zone)[0] for c in ("chair_in", "infusion_start", "infusion_end", "chair_out")}
-    patient_id = clean_text(v.get("patient_id"))
-    medication = clean_text(v.get("medication"))
-    route = clean_text(v.get("route"))
-    events = clean_text(v.get("adverse_events"))
-    if events:
-        events = ";".join(e.strip().lower() for e in events.split(";") if e.strip()) or None
-    shown = {c: v.get(c) for c in (*COLUMNS, "notes") if c in v}
-    return {
-        "session_id": clean_text(v.get("session_id")),
-        "appointment_id": clean_text(v.get("appointment_id")),
-        "patient_key": ctx.patient_key(patient_id) if patient_id and ctx.patient_key else None,
-        "location_id": clean_text(v.get("location_id")),
-        "chair_id": clean_text(v.get("chair_id")),
-        "provider_id": clean_text(v.get("provider_id")),
-        "chair_in_at": times["chair_in"],
-        "infusion_start_at": times["infusion_start"],
-        "infusion_end_at": times["infusion_end"],
-        "chair_out_at": times["chair_out"],
-        "medication": medication.lower() if medication else None,
-        "route": route.upper() if route else None,
-        "dose_mg": parse_float(v.get("dose_mg")),
-        "weight_kg": parse_float(v.get("weight_kg")),
-        **{c: parse_int(v.get(c)) for c in _INTS},
-        "adverse_events": events,
-        "aborted": parse_bool(v.get("aborted")),
-        "updated_at": parse_instant(v.get("updated_at"), zone)[0] or ctx.ingested_at,
-        **ctx.lineage(row_number),
-        "_raw_values": raw_json(shown, PHI),
-    }
+def _json_rows(path: Path, ctx: ReadContext) -> Iterator[TextRows]:
+    """JSON Lines -> text columns in batches; a line that is not a JSON object, or is nested too deep, is a
+    row with a read problem (its values are not used)."""
+    check_utf8(path, ctx.file_name)
+    wanted = (*COLUMNS, "notes")
+    cols: dict[str, list[str]] = {c: [] for c in wanted}
+    lines: list[int] = []
+    problems: list[str | None] = []
+
+    def flush() -> TextRows:
+        rows = TextRows(columns={c: pa.array(v, pa.string()) for c, v in cols.items()},
+                        lines=pa.array(lines, pa.int64()), last_lines=pa.array(lines, pa.int64()),
+                        problem=pa.array(problems, pa.string()), problem_column=pa.nulls(len(lines), pa.string()))
+        for v in cols.values():
+            v.clear()
+        lines.clear()
+        problems.clear()
+        return rows
+
+    with path.open(encoding="utf-8-sig") as f:
+        for number, line in enumerate(f, start=1):
+            if not line.strip():
+                continue
+            obj, problem = _object(line)
+            values = {k.strip().lower(): v for k, v in obj.items()} if obj is not None else {}
+            for c in wanted:
+                cols[c].append(_cell(values.get(c)))
+            lines.append(number)
+            problems.append(problem)
+            if len(lines) >= ctx.batch_rows:
+                yield flush()
+    if lines:
+        yield flush()
+
+
+def _object(line: str) -> tuple[dict | None, str | None]:
+    if _depth(line) > MAX_DEPTH:
+        return None, "nested_too_deep"
+    try:
+        value = json.loads(line)
+    except (ValueError, RecursionError):
+        return None, "not_an_object"
+    return (value, None) if isinstance(value, dict) else (None, "not_an_object")
+
+
+def _depth(text: str) -> int:
+    """How deep brackets nest in JSON text (outside strings), without building anything."""
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return 0
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif ch == "\\":
+                escaped = True
+            elif ch == '"':
+                in_string = False
+        elif ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
 
 
 def read_sessions(path: Path, ctx: ReadContext) -> Iterator[Batch]:
     """A session log, CSV or JSON Lines (by extension), in batches of ctx.batch_rows."""
     suffix = Path(ctx.file_name).suffix.lower()
     if suffix == ".csv":
-        _, rows = read_csv_rows(path, ctx.file_name, required=REQUIRED)
-        yield from batches("sessions", (session_record(values, line, ctx) for line, values in rows), ctx.batch_rows)
+        rows = read_delimited(path, ctx.file_name, required=REQUIRED, known=(*COLUMNS, *PHI), free_text=FREE_TEXT,
+                              batch_rows=ctx.batch_rows)
     elif suffix in (".jsonl", ".ndjson"):
-        def records() -> Iterator[dict]:
-            for line, obj in read_json_lines(path, ctx.file_name):
-                if obj is None:  # not a JSON object: every column empty, so the suite sets the row aside
-                    yield session_record({}, line, ctx) | {"_raw_values": raw_json({"line": "not a JSON object"})}
-                else:
-                    yield session_record(obj, line, ctx)
-        yield from batches("sessions", records(), ctx.batch_rows)
+        if path.stat().st_size == 0:
+            raise FileRejected(f"{ctx.file_name}: empty file")
+        rows = _json_rows(path, ctx)
     else:
         raise FileRejected(f"{ctx.file_name}: unknown format for a session log (expected .csv or .jsonl)")
+    for batch in rows:
+        yield Batch("sessions", session_batch(batch, ctx))

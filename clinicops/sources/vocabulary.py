@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from clinicops.config import APPOINTMENT_TYPES, Config
+from clinicops.config import ADVERSE_EVENTS, APPOINTMENT_TYPES, Config
 
 FHIR_STATUSES = (
     "proposed", "pending", "booked", "arrived", "checked-in", "fulfilled", "cancelled", "noshow",
@@ -111,3 +111,35 @@ def cancelled_by_of(text: str | None, status: Status) -> str | None:
     if key in ("clinic", "practice", "provider", "clinician", "office", "staff", "doctor"):
         return "clinic"
     return None
+
+
+_EVENT_SYNONYMS = {
+    "nauseous": "nausea", "nauseated": "nausea", "queasy": "nausea",
+    "vomit": "vomiting", "vomited": "vomiting", "emesis": "vomiting", "threw up": "vomiting",
+    "migraine": "headache", "head ache": "headache",
+    "dizzy": "dizziness", "lightheaded": "dizziness", "light headed": "dizziness", "vertigo": "dizziness",
+    "dissociative": "dissociation", "dissociated": "dissociation", "out of body": "dissociation",
+    "sedated": "sedation", "drowsy": "sedation", "drowsiness": "sedation", "sleepy": "sedation",
+    "anxious": "anxiety", "panic": "anxiety", "panic attack": "anxiety", "agitation": "anxiety",
+    "hypertensive": "hypertension", "high bp": "hypertension", "elevated bp": "hypertension",
+    "high blood pressure": "hypertension", "elevated blood pressure": "hypertension",
+    "tachy": "tachycardia", "high heart rate": "tachycardia", "elevated heart rate": "tachycardia",
+    "desat": "desaturation", "low spo2": "desaturation", "low o2": "desaturation", "hypoxia": "desaturation",
+}
+
+
+class AdverseEvents:
+    """A session's adverse-event list (`;`-separated text) -> the fixed codes of operations.md ("Privacy"),
+    sorted and `;`-joined: the config's [adverse_events] words first, then the codes themselves, then
+    built-in synonyms; any other entry is `other`. The text itself never travels further."""
+
+    def __init__(self, config: Config):
+        self._map = {_key(code): code for code in ADVERSE_EVENTS}
+        self._map.update({_key(w): c for w, c in _EVENT_SYNONYMS.items()})
+        self._map.update({_key(w): c for w, c in config.adverse_events.items()})
+
+    def __call__(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        codes = {self._map.get(_key(entry), "other") for entry in re.split(r"[;\n]", text) if _key(entry)}
+        return ";".join(sorted(codes)) or None

@@ -76,7 +76,7 @@ def booking_row(row_number: int, file: str = "bookings.csv", **overrides: object
 
 
 def session_row(row_number: int, file: str = "sessions.csv", **overrides: object) -> dict:
-    chair_in = T0 + timedelta(days=row_number)
+    chair_in = T0 - timedelta(days=row_number)  # a session log speaks of the past
     row = {
         "session_id": f"S{row_number}",
         "appointment_id": f"A{row_number}",

@@ -8,30 +8,43 @@ from __future__ import annotations
 import json
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pytest
 
 from clinicops.expectations.runner import RAW_VALUES, Rule, ValidationOutcome, Validator, When, load_suite, to_pandas
+from clinicops.sources.checks import READ_RULES
 from clinicops.sources.common import make_batch
 from clinicops.sources.schemas import LAKE, OPS, SOURCE_COLUMN
+from tests.expectations.conftest import T0
 
 if TYPE_CHECKING:
     from conftest import Rows
 
 US = timedelta(microseconds=1)
 MIN = timedelta(minutes=1)
+OLD = datetime(1999, 5, 1, 14, tzinfo=UTC)
 
 
 def _t(rows: Rows, minutes: float) -> datetime:
     """A time `minutes` after a fixed instant well clear of the default rows' times."""
-    return rows.t0 + timedelta(days=500, minutes=minutes)
+    return rows.t0 - timedelta(days=500) + timedelta(minutes=minutes)
 
 
 # (overrides, rule, column) per lake table: each row breaks exactly that rule.
+READ_CASES = [({"_read_problem": rule, "_read_problem_column": "appointment_id"}, rule, "appointment_id")
+              for rule in READ_RULES]
+
+
 def bad_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
+    if table in ("bookings", "sessions", "reviews"):
+        return READ_CASES + _value_cases(table, rows)
+    return _value_cases(table, rows)
+
+
+def _value_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
     if table == "bookings":
         return [
             ({"appointment_id": None}, "appointment_id_present", "appointment_id"),
@@ -51,6 +64,17 @@ def bad_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
             ({"start_at": None, "status": "noshow"}, "start_valid", "start_at"),
             ({"duration_minutes": None}, "duration_valid", "duration_minutes"),
             ({"created_at": None}, "created_valid", "created_at"),
+            ({"duration_minutes": 721}, "duration_at_most_12_hours", "duration_minutes"),
+            ({"start_at": datetime(1999, 12, 31, tzinfo=UTC)}, "start_not_before_2000", "start_at"),
+            ({"start_at": T0 + timedelta(days=2 * 366)}, "start_within_two_years", "start_at"),
+            ({"created_at": datetime(1999, 6, 1, tzinfo=UTC)}, "created_at_not_before_2000", "created_at"),
+            ({"created_at": T0 + timedelta(days=2)}, "created_at_not_after_arrival", "created_at"),
+            ({"status": "cancelled", "cancelled_at": datetime(1999, 6, 1, tzinfo=UTC)}, "cancelled_at_not_before_2000",
+             "cancelled_at"),
+            ({"status": "cancelled", "cancelled_at": T0 + timedelta(days=2)}, "cancelled_at_not_after_arrival",
+             "cancelled_at"),
+            ({"updated_at": datetime(1999, 6, 1, tzinfo=UTC)}, "updated_at_not_before_2000", "updated_at"),
+            ({"updated_at": T0 + timedelta(hours=25)}, "updated_at_not_after_arrival", "updated_at"),
         ]
     if table == "sessions":
         aborted = {"aborted": True, "infusion_start_at": None, "infusion_end_at": None}
@@ -71,8 +95,8 @@ def bad_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
             ({"provider_id": "P-NOBODY"}, "provider_known", "provider_id"),
             ({"medication": "Ketamine HCl"}, "medication_known", "medication"),
             ({"route": "PO"}, "route_known", "route"),
-            ({"dose_mg": 0.0}, "dose_positive", "dose_mg"),
-            ({"weight_kg": 0.0}, "weight_positive", "weight_kg"),
+            ({"dose_mg": 0.0, "route": "IM"}, "dose_positive", "dose_mg"),  # IM: no mg/kg bound to break too
+            ({"weight_kg": 0.0}, "weight_plausible", "weight_kg"),
             ({"infusion_number": 0}, "infusion_number_valid", "infusion_number"),
             ({"phq9_pre": 28}, "phq9_pre_in_range", "phq9_pre"),
             ({"phq9_post": -1}, "phq9_post_in_range", "phq9_post"),
@@ -93,6 +117,23 @@ def bad_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
              "chair_in_before_infusion_end", "infusion_end_at,chair_in_at"),
             ({**aborted, "chair_in_at": _t(rows, 0), "infusion_start_at": _t(rows, 95), "chair_out_at": _t(rows, 90)},
              "infusion_start_before_chair_out", "chair_out_at,infusion_start_at"),
+            ({"weight_kg": 400.0}, "weight_plausible", "weight_kg"),
+            ({"dose_mg": 1000.0}, "dose_per_kg_plausible", "_dose_mg_per_kg"),
+            ({"dose_mg": 0.5}, "dose_per_kg_plausible", "_dose_mg_per_kg"),
+            ({"chair_in_at": _t(rows, 0), "infusion_start_at": _t(rows, 10), "infusion_end_at": _t(rows, 50),
+              "chair_out_at": _t(rows, 17 * 60)}, "chair_time_at_most_16_hours", "_chair_minutes"),
+            ({"bp_systolic_pre": 261}, "bp_systolic_pre_plausible", "bp_systolic_pre"),
+            ({"bp_systolic_max": 49}, "bp_systolic_max_plausible", "bp_systolic_max"),
+            ({"bp_diastolic_pre": 19}, "bp_diastolic_pre_plausible", "bp_diastolic_pre"),
+            ({"heart_rate_max": 251}, "heart_rate_max_plausible", "heart_rate_max"),
+            ({"spo2_min": 101}, "spo2_min_plausible", "spo2_min"),
+            ({"chair_in_at": OLD, "infusion_start_at": OLD + 10 * MIN, "infusion_end_at": OLD + 50 * MIN,
+              "chair_out_at": OLD + 90 * MIN}, "chair_in_not_before_2000", "chair_in_at"),
+            ({"chair_in_at": T0 + timedelta(hours=20), "infusion_start_at": T0 + timedelta(hours=20, minutes=10),
+              "infusion_end_at": T0 + timedelta(hours=20, minutes=50), "chair_out_at": T0 + timedelta(hours=26)},
+             "chair_out_not_after_arrival", "chair_out_at"),
+            ({"updated_at": datetime(1999, 5, 1, tzinfo=UTC)}, "updated_at_not_before_2000", "updated_at"),
+            ({"updated_at": T0 + timedelta(days=3)}, "updated_at_not_after_arrival", "updated_at"),
         ]
     if table == "reviews":
         return [
@@ -104,6 +145,10 @@ def bad_cases(table: str, rows: Rows) -> list[tuple[dict, str, str]]:
             ({"location_id": "ZZZ"}, "location_known", "location_id"),
             ({"rating": 6, "rating_raw": "6"}, "rating_in_range", "rating"),
             ({"rating": 0, "rating_raw": "0"}, "rating_in_range", "rating"),
+            ({"published_at": datetime(1999, 5, 1, tzinfo=UTC)}, "published_at_not_before_2000", "published_at"),
+            ({"published_at": T0 + timedelta(days=2)}, "published_at_not_after_arrival", "published_at"),
+            ({"updated_at": datetime(1999, 5, 1, tzinfo=UTC)}, "updated_at_not_before_2000", "updated_at"),
+            ({"updated_at": T0 + timedelta(days=2)}, "updated_at_not_after_arrival", "updated_at"),
         ]
     return [
         ({"site": None}, "snapshot_site_present", "site"),

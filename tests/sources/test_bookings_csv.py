@@ -18,8 +18,10 @@ PHI = ["Margarethe", "Quackenbush", "(803) 555-0142", "mq@example.org", "1984-02
 
 def context(name: str, batch_rows: int = 50_000) -> ReadContext:
     keys: dict[str, str] = {}
+    phrases: dict[str, str] = {}
     return ReadContext(config=small_config(), source="bookings", file_name=name, sha256="f" * 64, file_seq=3,
                        ingested_at=INGESTED, patient_key=lambda pid: keys.setdefault(pid, f"pk_{len(keys):04d}"),
+                       phrase_key=lambda text: phrases.setdefault(text, f"ph_{len(phrases):04d}"),
                        batch_rows=batch_rows)
 
 
@@ -46,7 +48,7 @@ def test_one_row_becomes_a_typed_canonical_row_without_phi(tmp_path: Path) -> No
     assert row["appointment_type"] == "ketamine_infusion"
     assert row["start_at"] == datetime(2026, 11, 9, 15, 30, tzinfo=UTC)  # 10:30 EST
     assert row["status"] == "fulfilled" and row["duration_minutes"] == 90
-    assert row["cancelled_by"] == "patient" and row["referral_source_raw"] == "Google"
+    assert row["cancelled_by"] == "patient" and row["referral_source_raw"] == "google"  # matched: kept, normalised
     assert row["updated_at"] == INGESTED  # empty updated_at = when the file was first ingested
     assert row["age_band"] == "35-44"  # born 1984-02-29, 42 on 2026-11-09
     assert row["_row_number"] == 2 and row["_file"] == "export.csv" and row["_file_seq"] == 3
@@ -65,7 +67,8 @@ def test_real_export_quirks_are_not_bad_input(tmp_path: Path) -> None:
     ]
     path = write_csv(tmp_path / "export.csv", rows, bom=True, crlf=True)
     first, second = read(path)
-    assert first["appointment_id"] == "5.91486E+12" and first["referral_source_raw"] == "dr. smith, referral"
+    assert first["appointment_id"] == "5.91486E+12" and first["referral_source_raw"] is None  # matched nothing
+    assert first["referral_phrase_key"].startswith("ph_")
     assert first["appointment_type"] == "consultation"
     assert second["appointment_type"] == "ketamine_infusion"
     assert second["start_is_date_only"] is True
@@ -127,3 +130,18 @@ def test_batches_stream(tmp_path: Path) -> None:
     batches = list(read_bookings_csv(write_csv(tmp_path / "x.csv", rows), context("x.csv", batch_rows=3)))
     assert [b.data.num_rows for b in batches] == [3, 3, 1]
     assert batches[2].data.column("_row_number").to_pylist() == [8]
+
+
+def test_referral_free_text_travels_only_in_coded_form(tmp_path: Path) -> None:
+    rows = [booking(appointment_id="M", referral_source="  GOOGLE   search!! "),
+            booking(appointment_id="U", referral_source="my neighbour Margarethe Quackenbush (803) 555-0142"),
+            booking(appointment_id="U2", referral_source="My neighbour margarethe quackenbush 803 555 0142"),
+            booking(appointment_id="E", referral_source=" -- ")]
+    got = {r["appointment_id"]: r for r in read(write_csv(tmp_path / "x.csv", rows))}
+    assert got["M"]["referral_source_raw"] == "google search"  # a configured word: its normalised text
+    assert got["U"]["referral_source_raw"] is None and got["U"]["referral_phrase_key"]
+    assert got["U"]["referral_phrase_key"] == got["U2"]["referral_phrase_key"]  # the same phrase, the same key
+    assert got["E"]["referral_source_raw"] is None and got["E"]["referral_phrase_key"] is None  # no answer
+    everything = json.dumps(list(got.values()), default=str)
+    for planted in ("Quackenbush", "quackenbush", "555-0142", "555 0142", "neighbour"):
+        assert planted not in everything

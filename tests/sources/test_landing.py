@@ -17,7 +17,7 @@ def test_raw_copy_is_exact_owner_only_and_content_addressed(tmp_path: Path) -> N
     (home.inbox("bookings") / "b.csv").write_bytes(body)
     (home.inbox("bookings") / "copy of b.csv").write_bytes(body)
     (home.inbox("bookings") / ".partial.tmp").write_bytes(b"x")
-    items = scan_inbox(home, "bookings")
+    items, _ = scan_inbox(home, "bookings")
     assert [i.name for i in items] == ["b.csv", "copy of b.csv"]
     assert items[0].sha256 == items[1].sha256
     landed = land(home, items[0])
@@ -49,7 +49,7 @@ def test_a_saved_response_is_dated_by_its_name(tmp_path: Path) -> None:
     (home.inbox("reviews") / "yelp__x__details__2026-11-24.json").write_bytes(body)
     (home.inbox("bookings") / "a.csv").write_bytes(b"x\n1\n")
     (home.inbox("bookings") / "copy of a.csv").write_bytes(b"x\n1\n")
-    reviews = scan_inbox(home, "reviews")
+    reviews, _ = scan_inbox(home, "reviews")
     assert reviews[0].sha256 == reviews[1].sha256 and reviews[0].version_id != reviews[1].version_id
-    bookings = scan_inbox(home, "bookings")
+    bookings, _ = scan_inbox(home, "bookings")
     assert bookings[0].version_id == bookings[1].version_id == bookings[0].sha256

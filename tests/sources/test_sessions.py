@@ -41,7 +41,7 @@ def test_csv_session_is_typed_and_loses_its_notes(tmp_path: Path) -> None:
     assert row["chair_in_at"] == datetime(2026, 11, 9, 15, 30, tzinfo=UTC)
     assert row["medication"] == "ketamine" and row["route"] == "IV" and row["dose_mg"] == 42.5
     assert row["phq9_pre"] == 14 and row["phq9_post"] is None and row["aborted"] is False
-    assert row["adverse_events"] == "nausea;dissociation"
+    assert row["adverse_events"] == "dissociation;nausea"  # codes of the fixed vocabulary, sorted
     text = json.dumps(row, default=str)
     assert "Pfefferkorn" not in text and "803-555-0199" not in text and "MRN-5" not in text
     assert json.loads(row["_raw_values"])["notes"] == "[removed]"
@@ -65,3 +65,15 @@ def test_unknown_format_and_missing_column_are_rejected(tmp_path: Path) -> None:
     del row["chair_out"]
     with pytest.raises(FileRejected, match="'chair_out' missing"):
         read(write_csv(tmp_path / "s.csv", [row]), "s.csv")
+
+
+@pytest.mark.parametrize(
+    ("text", "codes"),
+    [("Nausea; Dissociation", "dissociation;nausea"), ("emesis;  HIGH BP ;", "hypertension;vomiting"),
+     ("Pt Hildegard felt odd after 803-555-0199 call", "other"), ("", None),
+     ("desat; Tachy", "desaturation;tachycardia"), ("drowsy\nanxious", "anxiety;sedation")],
+)
+def test_adverse_events_become_codes_and_the_text_goes_no_further(tmp_path: Path, text: str, codes: str | None) -> None:
+    [row] = read(write_csv(tmp_path / "s.csv", [session(adverse_events=text)]), "s.csv")
+    assert row["adverse_events"] == codes
+    assert "Hildegard" not in json.dumps(row, default=str)

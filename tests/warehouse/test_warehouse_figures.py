@@ -245,7 +245,7 @@ def test_first_touch_referral(wh: duckdb.DuckDBPyConnection) -> None:
     assert found["pk-a"] == ("psychology_today", "psychology today")  # canonical name with a space
     assert found["pk-c"] == ("physician_referral", "dr referral")  # 'Dr. Referral' -> variant 'dr referral'
     assert found["pk-ab"] == ("therapist_referral", "therapist referral")
-    assert found["pk-o"] == ("other", "my neighbour removed")  # not mapped; the phone number in it is masked
+    assert found["pk-o"] == ("other", None)  # not mapped: its free text is not kept at all
     assert found["pk-u"] == ("unknown", None)  # blank text
     assert found["pk-d"] == ("unknown", None)  # no text at all
     # first booking: the earliest created_at of non-excluded bookings (G1-EX of 1 Feb is excluded)

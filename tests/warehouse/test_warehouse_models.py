@@ -6,9 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from clinicops.config import parse_config
+from clinicops.config import parse_config, referral_key, referral_variants
 from clinicops.warehouse.models import LAYERS, ModelError, discover_models, load_model, order_models
-from clinicops.warehouse.seeds import referral_key, referral_variants
 
 SIDECAR = 'description = "d"\ngrain = "g"\nkey = ["a"]\n[columns]\na = "A."\n'
 

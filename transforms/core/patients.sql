@@ -21,16 +21,12 @@ appointments as (
 
 booking_texts as (
 
-    -- contact details someone typed into the referral text (a referrer's phone or e-mail) are masked first
+    -- the reader keeps a referral answer's text only where it matched a configured word; any answer given
+    -- has a phrase key, so an unmatched one still counts (as other)
     select
         appointment_id,
-        regexp_replace(
-            regexp_replace(
-                referral_source_raw,
-                '[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}', ' removed ', 'g'
-            ),
-            '\(?\b\d{3}\)?[-. ]\d{3}[-. ]\d{4}\b', ' removed ', 'g'
-        ) as referral_source_raw
+        referral_source_raw,
+        referral_phrase_key
     from staging.stg_bookings
 
 ),
@@ -76,8 +72,9 @@ referral_texts as (
     from appointments
     inner join booking_texts
         on appointments.appointment_id = booking_texts.appointment_id
-    -- a text is given when it has a letter or digit; anything else is an empty value
+    -- an answer is given when it has a letter or digit (or a phrase key); anything else is an empty value
     where regexp_replace(lower(booking_texts.referral_source_raw), '[^a-z0-9]', '', 'g') <> ''
+        or booking_texts.referral_phrase_key is not null
 
 ),
 
@@ -85,7 +82,9 @@ first_touch as (
 
     select
         referral_texts.patient_key,
-        referral_texts.referral_source_raw_normalised,
+        case
+            when referral_variants.referral_source is not null then referral_texts.referral_source_raw_normalised
+        end as referral_source_raw_normalised,
         coalesce(referral_variants.referral_source, 'other') as referral_source
     from referral_texts
     left join referral_variants

@@ -21,6 +21,7 @@ lake_bookings as (
         cancelled_at,
         cancelled_by,
         referral_source_raw,
+        referral_phrase_key,
         updated_at,
         age_band,
         source_format,
@@ -50,6 +51,7 @@ latest_versions as (
         cancelled_at,
         cancelled_by,
         referral_source_raw,
+        referral_phrase_key,
         updated_at,
         age_band,
         source_format
@@ -81,6 +83,7 @@ final as (
         cancelled_at,
         nullif(lower(trim(cancelled_by)), '') as cancelled_by,
         referral_source_raw,
+        referral_phrase_key,
         updated_at,
         age_band,
         source_format
@@ -106,6 +109,7 @@ select
     cancelled_at,
     cancelled_by,
     referral_source_raw,
+    referral_phrase_key,
     updated_at,
     age_band,
     source_format
