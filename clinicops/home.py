@@ -62,6 +62,10 @@ class Home:
     def inbox(self, source: str) -> Path:
         return self.inbox_root / source
 
+    def inbox_file(self, source: str, name: str) -> Path:
+        """A file of inbox/<source>/ (where the live review pull saves the sites' answers)."""
+        return self.inbox(source) / name
+
     @property
     def landing(self) -> Path:
         return self.root / "landing"

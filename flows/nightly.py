@@ -26,6 +26,7 @@ from clinicops.home import SOURCES, Home
 from clinicops.lake import write_ops
 from clinicops.notify import send, should_notify, summary_payload
 from clinicops.runlock import run_lock
+from clinicops.sources.pull import PullResult, pull_site, sites_to_pull
 from clinicops.steps import (
     SourceOutcome,
     SourcePlan,
@@ -63,6 +64,24 @@ class RunSummary:
 
 
 # ---- tasks: one step each -------------------------------------------------------------------------------
+
+@task(name="pull-reviews", cache_policy=NO_CACHE)  # no task retries: the pull has its own policy (429 / 5xx)
+def pull_reviews(home: Home, config: Config, site: str, started_at: datetime) -> PullResult:
+    return pull_site(home, config, site, started_at)
+
+
+def pull_review_sites(home: Home, config: Config, started_at: datetime) -> list[str]:
+    """Pull every review site whose credentials are set, each in its own task; the failures, one line each."""
+    futures = {site: pull_reviews.with_options(name=f"pull-{site}").submit(home, config, site, started_at)
+               for site in sites_to_pull(config)}
+    failures: list[str] = []
+    for site, future in futures.items():
+        try:
+            failures += future.result().failures
+        except Exception as e:  # noqa: BLE001 - one site's pull never fails the night
+            failures.append(f"{site}: the review pull failed ({type(e).__name__})")
+    return failures
+
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan(home: Home) -> dict[str, SourcePlan]:
@@ -137,14 +156,18 @@ def _night(home: Home, run_id: str, as_of: datetime, started_at: datetime) -> Ru
     summary = RunSummary(run_id, home.root, as_of)
     vault = Vault.open(home.vault, vault_secret())
 
+    pull_failures = pull_review_sites(home, config, started_at)  # saves into inbox/reviews before the plan
     plans = plan(home)
+    if pull_failures:
+        plans["reviews"].failure = "; ".join(filter(None, [plans["reviews"].failure, *pull_failures]))
     staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
                       for s in SOURCES}
     for source, future in staged_futures.items():
         try:
             staged = future.result()
         except Exception as e:  # the source failed as a whole: the others go on
-            staged = StagedSource(source, failure=f"{source} could not be ingested ({type(e).__name__})")
+            staged = StagedSource(source, failure="; ".join(filter(None, [
+                f"{source} could not be ingested ({type(e).__name__})", plans[source].failure])))
         try:
             summary.sources[source] = validate.with_options(name=f"validate-{source}")(home, config, staged, run_id)
         except Exception as e:

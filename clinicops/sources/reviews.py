@@ -32,6 +32,13 @@ Decisions where `sources.md` is silent (documented here, tested in `tests/source
   by name): such values are replaced by a marker. Yelp / Places review text is left out of
   `_raw_values` too unless `keep_review_text` is set. CSV columns that look like a person's name
   (reviewer, author, user, name...) are blanked the same way.
+- `seen_date` of a review from a saved response is the fetch date of its file name (the day the site
+  listed it); CSV reviews have none (the build falls back to the local date the file was ingested).
+- A Business Profile list with no `nextPageToken` lists every review of the location
+  (`is_complete_list` on its snapshot; the live pull saves all pages of a day as one such file): a review
+  it no longer lists was removed. It makes a snapshot even when it reports no count and no review (proto3
+  JSON leaves out zero values: that is a count of 0). A page with a `nextPageToken`, and every Yelp and
+  Places response (at most 3 / 5 excerpts), never shows a removal.
 - "Business Profile wins over Places for a location that has both" is not applied here: the reader keeps
   every row it reads (origin tells them apart), and the build decides what to use.
 """
@@ -354,11 +361,13 @@ class _Response:
             "text": mask(text) if text else text,  # kept review text: e-mails, phones, numbers masked
             "updated_at": updated_at,
             "origin": origin,
+            "seen_date": self.name.fetch_date,
             **self.ctx.lineage(row_number),
             "_raw_values": raw_json(scrub(raw)),
         }
 
-    def snapshot(self, *, site: str, origin: str, rating: Any, count: Any, raw: dict) -> dict:
+    def snapshot(self, *, site: str, origin: str, rating: Any, count: Any, raw: dict,
+                 is_complete_list: bool = False) -> dict:
         return {
             "site": site,
             "location_id": self.location_id,
@@ -366,6 +375,7 @@ class _Response:
             "reported_rating": parse_float(rating),
             "reported_review_count": parse_int(count),
             "origin": origin,
+            "is_complete_list": is_complete_list,
             **self.ctx.lineage(0),
             "_raw_values": raw_json(scrub({**raw, "fetch_date": self.name.fetch_date.isoformat()})),
         }
@@ -516,18 +526,24 @@ def _places_new(r: _Response, body: dict) -> tuple[list[dict], list[dict]]:
 def _business_profile(r: _Response, body: dict) -> tuple[list[dict], list[dict]]:
     snapshots: list[dict] = []
     reviews: list[dict] = []
-    if "averageRating" in body or "totalReviewCount" in body:
+    items = _reviews_list(body, r.ctx.file_name)
+    complete = not body.get("nextPageToken")
+    counted = "averageRating" in body or "totalReviewCount" in body
+    if counted or (complete and not items):
         raw = {k: body.get(k) for k in ("averageRating", "totalReviewCount") if k in body}
+        # proto3 JSON leaves out zero values: a complete list with no count and no review reports 0
+        count = body.get("totalReviewCount", None if counted else 0)
         snapshots.append(
             r.snapshot(
                 site="google",
                 origin="google_business_profile",
                 rating=body.get("averageRating"),
-                count=body.get("totalReviewCount"),
+                count=count,
                 raw=raw,
+                is_complete_list=complete,
             )
         )
-    for n, item in enumerate(_reviews_list(body, r.ctx.file_name), start=1):
+    for n, item in enumerate(items, start=1):
         review = item if isinstance(item, dict) else {}
         created = parse_rfc3339(review.get("createTime"))
         updated = parse_rfc3339(review.get("updateTime")) or created or r.fetched_at

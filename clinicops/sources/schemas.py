@@ -92,6 +92,7 @@ REVIEWS = pa.schema(
         pa.field("text", pa.string()),  # NULL where the site's terms do not let us keep it
         pa.field("updated_at", TS),  # version time: Business Profile updateTime, else the fetch date / ingest
         pa.field("origin", pa.string()),  # yelp, google_places, google_places_new, google_business_profile, csv
+        pa.field("seen_date", pa.date32()),  # the fetch date of the saved response that listed it; CSV: NULL
         *LINEAGE,
     ]
 )
@@ -104,6 +105,9 @@ REVIEW_SNAPSHOTS = pa.schema(
         pa.field("reported_rating", pa.float64()),
         pa.field("reported_review_count", pa.int64()),
         pa.field("origin", pa.string()),
+        # the response lists every review the site holds for the location (a Business Profile list with no
+        # nextPageToken): only then can a review missing from it have been removed
+        pa.field("is_complete_list", pa.bool_()),
         *LINEAGE,
     ]
 )

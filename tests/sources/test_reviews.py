@@ -420,6 +420,34 @@ def test_business_profile_page_without_summary_makes_no_snapshot(tmp_path: Path)
     assert rows(batches, "review_snapshots") == [] and len(rows(batches, "reviews")) == 3
 
 
+
+def test_a_complete_business_profile_list_says_so_and_a_page_does_not(tmp_path: Path) -> None:
+    name = f"google_business_profile__{GBP_LOCATION}__reviews__2026-02-02.json"
+    page = read(tmp_path, name, gbp_reviews())  # has a nextPageToken: one page of several
+    assert [s["is_complete_list"] for s in rows(page, "review_snapshots")] == [False]
+    body = gbp_reviews()
+    del body["nextPageToken"]
+    complete = read(tmp_path, name, body)
+    assert [s["is_complete_list"] for s in rows(complete, "review_snapshots")] == [True]
+    assert {r["seen_date"] for r in rows(complete, "reviews")} == {date(2026, 2, 2)}  # the fetch date
+
+
+def test_an_empty_complete_business_profile_list_is_a_snapshot_of_zero(tmp_path: Path) -> None:
+    # proto3 JSON leaves out zero values: a location with no review answers {}
+    batches = read(tmp_path, f"google_business_profile__{GBP_LOCATION}__reviews__2026-02-03.json", {})
+    [snap] = rows(batches, "review_snapshots")
+    assert (snap["reported_rating"], snap["reported_review_count"], snap["is_complete_list"]) == (None, 0, True)
+    assert rows(batches, "reviews") == []
+
+
+def test_seen_date_is_the_fetch_date_of_a_response_and_empty_for_a_csv(tmp_path: Path) -> None:
+    yelp = rows(read(tmp_path, f"yelp__{YELP_ID}__reviews__2026-03-09.json", yelp_reviews()), "reviews")
+    assert {r["seen_date"] for r in yelp} == {date(2026, 3, 9)}
+    csv_rows = rows(read(tmp_path, "healthgrades_2026-02.csv", review_csv()), "reviews")
+    assert {r["seen_date"] for r in csv_rows} == {None}
+    details = rows(read(tmp_path, f"yelp__{YELP_ID}__details__2026-03-09.json", yelp_details()), "review_snapshots")
+    assert [s["is_complete_list"] for s in details] == [False]  # Yelp lists 3 excerpts at most
+
 # ---- review text and reviewer names ------------------------------------------------------------------------------
 
 

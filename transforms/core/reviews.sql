@@ -1,4 +1,5 @@
--- One row per review (site, review_id), latest version, with its local publication date.
+-- One row per review (site, review_id), latest version, with its local publication date, the date it was
+-- last seen and whether the site has removed it (a removed review is kept: staging decides removal).
 with
 
 reviews as (
@@ -12,7 +13,9 @@ reviews as (
         published_date,
         text,
         origin,
-        updated_at
+        updated_at,
+        last_seen_date,
+        is_removed
     from staging.stg_reviews
 
 ),
@@ -29,7 +32,9 @@ final as (
         date_trunc('month', published_date)::date as published_month,
         text,
         origin,
-        updated_at
+        updated_at,
+        last_seen_date,
+        is_removed
     from reviews
 
 )
@@ -44,5 +49,7 @@ select
     published_month,
     text,
     origin,
-    updated_at
+    updated_at,
+    last_seen_date,
+    is_removed
 from final
