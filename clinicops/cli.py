@@ -15,6 +15,7 @@ from importlib import resources
 from pathlib import Path
 
 from clinicops.config import ConfigError, load_config
+from clinicops.errors import MachineError
 from clinicops.home import Home, resolve_home
 from clinicops.settings import configure_offline
 from clinicops.vault import VaultError
@@ -175,6 +176,9 @@ def main(argv: list[str] | None = None) -> int:
     except VaultError as e:
         print(f"vault error: {e}", file=sys.stderr)
         return 2
+    except MachineError as e:  # the machine's fault (full disk, read-only or missing folder): one line
+        print(f"error: {e}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

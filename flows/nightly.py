@@ -7,12 +7,14 @@ a source that fails does not stop the others. Nothing here parses a file, writes
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pyarrow as pa
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -22,9 +24,13 @@ from clinicops.config import Config, load_config
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
 from clinicops.home import SOURCES, Home
-from clinicops.lake import write_ops
+from clinicops.errors import MachineError, machine_error
+from clinicops.lake import write_ops, write_parquet
+from clinicops.modes import owner_only, readers_gid, secure_home, share_file
 from clinicops.runlock import run_lock
+from clinicops.sources.schemas import OPS
 from clinicops.steps import (
+    RUNNING,
     SourceOutcome,
     SourcePlan,
     StagedSource,
@@ -34,6 +40,7 @@ from clinicops.steps import (
     new_run_id,
     plan_run,
     run_history,
+    settle_interrupted_run,
     stage_source,
 )
 from clinicops.vault import KEY_ENV as VAULT_KEY_ENV
@@ -56,6 +63,8 @@ class RunSummary:
     tables: dict[str, int] = field(default_factory=dict)
     warehouse: Path | None = None
     report: Path | None = None
+    notes: list[str] = field(default_factory=list)  # things the run did that the operator should know
+    error: MachineError | None = None  # the machine's error that stopped the run (str() is its one line)
 
 
 # ---- tasks: one step each -------------------------------------------------------------------------------
@@ -87,17 +96,20 @@ def build(home: Home, config: Config, run_id: str, as_of: datetime):
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_warehouse(home: Home, built_path: Path) -> Path:
+def publish_warehouse(home: Home, built_path: Path, gid: int | None) -> Path:
+    share_file(built_path, gid)  # modes set before the swap: the live file is never briefly too open
     return publish(home, built_path)
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def report(home: Home, config: Config, run_id: str) -> Path:
+def report(home: Home, config: Config, run_id: str, gid: int | None) -> Path:
     path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
                          results=run_history(home, "validation_results", run_id),
                          quarantine=run_history(home, "quarantine", run_id),
                          rejected_files=run_history(home, "rejected_files", run_id))
     home.latest_report.write_bytes(path.read_bytes())
+    for written in (path, home.latest_report):
+        share_file(written, gid)
     return path
 
 
@@ -108,8 +120,43 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
     """One night: ingest every source, validate it, build the warehouse beside the live one, publish it."""
     home = Home(Path(home_dir))
     config = load_config(home.config_file)
+    gid = readers_gid(config.home.readers_group)
     summary = RunSummary(run_id, home.root, as_of)
+    try:
+        with owner_only():  # also when a deployment runs the flow without `run_nightly`
+            _night(home, config, gid, summary, started_at)
+    except Exception as e:  # the machine's fault: nothing (more) is published, one line says why
+        if (machine := machine_error(e)) is None:
+            raise
+        summary.error = machine
+        log.error("machine error: %s", machine)
+        if summary.warehouse is None:
+            summary.exit_code, summary.status = 1, "failed"
+            summary.message = f"{machine}; yesterday's warehouse stays"
+        else:  # the swap had happened: today's warehouse is live, but the run could not finish its records
+            summary.exit_code, summary.status = 3, "published_with_errors"
+            summary.message = "; ".join(filter(None, [summary.message, f"after publishing: {machine}"]))
+        with contextlib.suppress(OSError, MachineError):
+            home.pending_run(run_id).unlink(missing_ok=True)
+        try:
+            _record_run(home, summary, started_at)
+        except (OSError, MachineError):  # a full disk: the next run records this one from what it finds
+            log.error("the run's history could not be written (%s)", home.ops_file("runs", run_id))
+    else:
+        create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
+                                 description="clinicops nightly run summary")
+    if summary.exit_code == 1:  # nothing published: the flow run itself shows as failed
+        return Failed(message=summary.message, data=summary)
+    return summary
+
+
+def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, started_at: datetime) -> None:
+    run_id, as_of = summary.run_id, summary.as_of
+    _record_run(home, summary, started_at, status=RUNNING)  # what a killed run leaves: the next one settles it
     vault = Vault.open(home.vault, vault_secret())
+    if vault.encrypt_in_place():
+        summary.notes.append(f"the vault was plain: now encrypted with the vault key ({VAULT_KEY_ENV}), same keys")
+        log.info("vault: %s", summary.notes[-1])
 
     plans = plan(home)
     staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
@@ -118,10 +165,16 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
         try:
             staged = future.result()
         except Exception as e:  # the source failed as a whole: the others go on
+            if (machine := machine_error(e)) is not None:
+                _wait_for(staged_futures)
+                raise machine from e
             staged = StagedSource(source, failure=f"{source} could not be ingested ({type(e).__name__})")
         try:
             summary.sources[source] = validate.with_options(name=f"validate-{source}")(home, config, staged, run_id)
         except Exception as e:
+            if (machine := machine_error(e)) is not None:
+                _wait_for(staged_futures)
+                raise machine from e
             summary.sources[source] = SourceOutcome(source, failure=f"{source} could not be validated "
                                                                     f"({type(e).__name__})")
     clean_work(home, run_id)
@@ -131,21 +184,34 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
     summary.exit_code = 3 if problems else 0
     summary.status = "published_with_errors" if problems else "published"
     summary.message = "; ".join(problems)
-    _record_run(home, summary, started_at)
+    # the run's record as it reads once published: only its own build sees it, only a swap makes it true
+    write_parquet(_run_table(summary, started_at), home.pending_run(run_id))
     try:
         built = build(home, config, run_id, as_of)
-        summary.warehouse = publish_warehouse(home, built.path)
+        summary.warehouse = publish_warehouse(home, built.path, gid)
         summary.tables = dict(built.tables)
     except Exception as e:
+        if (machine := machine_error(e)) is not None:
+            raise machine from e
         summary.exit_code, summary.status = 1, "failed"
         summary.message = f"the warehouse was not built ({type(e).__name__}: {_first_line(e)}); yesterday's stays"
-        _record_run(home, summary, started_at)
-    summary.report = report(home, config, run_id)
-    create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
-                             description="clinicops nightly run summary")
-    if summary.exit_code == 1:  # nothing published: the flow run itself shows as failed
-        return Failed(message=summary.message, data=summary)
-    return summary
+    home.pending_run(run_id).unlink(missing_ok=True)
+    _record_run(home, summary, started_at)
+    try:
+        summary.report = report(home, config, run_id, gid)
+    except Exception as e:
+        if (machine := machine_error(e)) is not None and summary.exit_code != 1:  # published, but no report
+            summary.exit_code, summary.status = 3, "published_with_errors"
+            summary.message = "; ".join(filter(None, [summary.message, f"the validation report: {machine}"]))
+            _record_run(home, summary, started_at)
+        else:
+            raise
+
+
+def _wait_for(futures: dict) -> None:
+    """Let the other sources' ingest finish (or fail) before the run stops: nothing writes after it ends."""
+    for future in futures.values():
+        future.wait()
 
 
 def vault_secret() -> str | None:
@@ -164,13 +230,24 @@ def _first_line(e: BaseException) -> str:
     return (str(e).splitlines() or [""])[0][:300]
 
 
-def _record_run(home: Home, summary: RunSummary, started_at: datetime) -> None:
-    rejected = sum(len(o.rejected) for o in summary.sources.values())
-    write_ops(home, "runs", summary.run_id, [{
-        "run_id": summary.run_id, "started_at": started_at, "finished_at": datetime.now(UTC),
-        "status": summary.status, "exit_code": summary.exit_code, "as_of": summary.as_of,
-        "files_rejected": rejected, "message": summary.message or None,
-    }])
+def _run_row(summary: RunSummary, started_at: datetime, status: str | None = None) -> dict:
+    running = status == RUNNING
+    message = "; ".join(filter(None, [summary.message, *summary.notes]))
+    return {
+        "run_id": summary.run_id, "started_at": started_at, "finished_at": None if running else datetime.now(UTC),
+        "status": status or summary.status, "exit_code": None if running else summary.exit_code,
+        "as_of": summary.as_of, "files_rejected": sum(len(o.rejected) for o in summary.sources.values()),
+        "message": None if running else message or None,
+    }
+
+
+def _run_table(summary: RunSummary, started_at: datetime) -> pa.Table:
+    row = _run_row(summary, started_at)
+    return pa.table({f.name: [row[f.name]] for f in OPS["runs"]}, schema=OPS["runs"])
+
+
+def _record_run(home: Home, summary: RunSummary, started_at: datetime, status: str | None = None) -> None:
+    write_ops(home, "runs", summary.run_id, [_run_row(summary, started_at, status)])
 
 
 def summary_markdown(summary: RunSummary) -> str:
@@ -178,6 +255,7 @@ def summary_markdown(summary: RunSummary) -> str:
              f"**{summary.status}** (exit {summary.exit_code}), as of {summary.as_of.isoformat()}", ""]
     if summary.message:
         lines += [f"> {summary.message}", ""]
+    lines += [f"- {note}" for note in summary.notes] + ([""] if summary.notes else [])
     lines += ["| source | files read | skipped | rejected | rows read | accepted | quarantined |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for s, o in summary.sources.items():
@@ -191,22 +269,41 @@ def summary_markdown(summary: RunSummary) -> str:
 
 
 def run_nightly(home: Home, as_of: datetime | None = None) -> RunSummary:
-    """The front door of a night's run: refuses a bad configuration (ConfigError), a wrong or missing vault
-    key (VaultError) and a second concurrent run (RunLocked) before anything is touched, then runs the flow."""
-    load_config(home.config_file)
+    """The front door of a night's run: refuses a bad configuration or an unknown readers group (ConfigError),
+    a wrong or missing vault key (VaultError) and a second concurrent run (RunLocked) before anything is
+    touched, then runs the flow with owner-only writes. A machine error before the flow could start (a
+    read-only or missing home) is raised as a MachineError; one during the flow ends it failed (exit 1)."""
+    config = load_config(home.config_file)
+    gid = readers_gid(config.home.readers_group)
+    with owner_only():
+        try:
+            return _run_locked(home, gid, as_of)
+        except OSError as e:
+            raise machine_error(e) or MachineError(home.root, e.errno or 0, e.strerror) from e
+
+
+def _run_locked(home: Home, gid: int | None, as_of: datetime | None) -> RunSummary:
     home.make_dirs()
     Vault.open(home.vault, vault_secret())  # a wrong or missing vault key stops the run before anything is touched
-    with run_lock(home):
-        clear_leftovers(home)
+    with run_lock(home) as lock:
         started_at = datetime.now(UTC)
         run_id = new_run_id(started_at)
+        secure_home(home, gid)
+        leftovers = clear_leftovers(home)
+        settled = settle_interrupted_run(home, lock.previous_run_id, found_by=run_id)
+        if leftovers and settled is None:
+            log.info("cleared %d leftover(s) of an earlier run", len(leftovers))
+        lock.name_run(run_id)
         as_of = as_of or started_at
         try:
             outcome = nightly(str(home.root), run_id, as_of, started_at, return_state=True).result(
                 raise_on_failure=False)
         except Exception as e:  # noqa: BLE001 - Prefect itself could not run the flow
             outcome = e
+        secure_home(home, gid)
         if isinstance(outcome, RunSummary):
+            if settled:
+                outcome.notes.insert(0, f"the previous run {lock.previous_run_id} was {settled}")
             return outcome
         summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
                              message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
