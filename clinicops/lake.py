@@ -1,8 +1,9 @@
 """Writing the lake (accepted rows) and the run history (ops rows) as Parquet.
 
 Every file is written to a hidden temporary name in its folder, fsynced, then renamed into place, so no
-partial file is ever read as data. Files are created owner-only (0600). Lake files are named by content: the landed file version (its sha256) and the
-batch number; writing the same version again rewrites the same names.
+partial file is ever read as data; files are created owner-only (0600). Lake files are named by content:
+the landed file version (its sha256) and the batch number; writing the same version again rewrites the
+same names.
 """
 
 from __future__ import annotations

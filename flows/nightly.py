@@ -21,10 +21,10 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Failed, State
 
 from clinicops.config import Config, load_config
+from clinicops.errors import MachineError, machine_error
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
 from clinicops.home import SOURCES, Home
-from clinicops.errors import MachineError, machine_error
 from clinicops.lake import write_ops, write_parquet
 from clinicops.modes import owner_only, readers_gid, secure_home, share_file
 from clinicops.runlock import run_lock
