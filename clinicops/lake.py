@@ -67,8 +67,12 @@ def write_accepted(home: Home, table_name: str, data: pa.Table, version_id: str,
 
 def write_ops(home: Home, table_name: str, run_id: str, rows: list[dict], part: str = "") -> Path | None:
     """Run-history rows -> ops/<table>/<run_id>[-part].parquet (replacing that file if it exists)."""
-    schema = OPS[table_name]
     if not rows and table_name != "runs":
         return None
-    data = pa.table({f.name: [r.get(f.name) for r in rows] for f in schema}, schema=schema)
-    return write_parquet(data, home.ops_file(table_name, run_id, part))
+    return write_parquet(ops_table(table_name, rows), home.ops_file(table_name, run_id, part))
+
+
+def ops_table(table_name: str, rows: list[dict]) -> pa.Table:
+    """Run-history rows as a table of that history's schema."""
+    schema = OPS[table_name]
+    return pa.table({f.name: [r.get(f.name) for r in rows] for f in schema}, schema=schema)

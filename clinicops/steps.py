@@ -186,7 +186,7 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
             raise
         except OSError as e:
             if _the_machines(home, e):  # a full disk or a read-only home is the machine's, not the file's
-                raise machine_error(e) or MachineError(planned.name, e.errno or 0, e.strerror) from e
+                raise machine_error(e) or MachineError(home.root, e.errno or 0, e.strerror) from e
             _reject(staged, planned, f"{planned.name}: could not be read ({type(e).__name__})")
             continue
         except Exception as e:  # noqa: BLE001 - an unreadable file must not stop the others; never echo values (PHI)

@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pyarrow as pa
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
 from prefect.cache_policies import NO_CACHE
@@ -25,10 +24,9 @@ from clinicops.errors import MachineError, machine_error
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
 from clinicops.home import SOURCES, Home
-from clinicops.lake import write_ops, write_parquet
+from clinicops.lake import ops_table, write_ops, write_parquet
 from clinicops.modes import owner_only, readers_gid, secure_home, share_file
 from clinicops.runlock import run_lock
-from clinicops.sources.schemas import OPS
 from clinicops.steps import (
     RUNNING,
     SourceOutcome,
@@ -138,6 +136,7 @@ def nightly(home_dir: str, run_id: str, as_of: datetime, started_at: datetime) -
             summary.message = "; ".join(filter(None, [summary.message, f"after publishing: {machine}"]))
         with contextlib.suppress(OSError, MachineError):
             home.pending_run(run_id).unlink(missing_ok=True)
+        clean_work(home, run_id)
         try:
             _record_run(home, summary, started_at)
         except (OSError, MachineError):  # a full disk: the next run records this one from what it finds
@@ -185,7 +184,7 @@ def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, sta
     summary.status = "published_with_errors" if problems else "published"
     summary.message = "; ".join(problems)
     # the run's record as it reads once published: only its own build sees it, only a swap makes it true
-    write_parquet(_run_table(summary, started_at), home.pending_run(run_id))
+    write_parquet(ops_table("runs", [_run_row(summary, started_at)]), home.pending_run(run_id))
     try:
         built = build(home, config, run_id, as_of)
         summary.warehouse = publish_warehouse(home, built.path, gid)
@@ -239,11 +238,6 @@ def _run_row(summary: RunSummary, started_at: datetime, status: str | None = Non
         "as_of": summary.as_of, "files_rejected": sum(len(o.rejected) for o in summary.sources.values()),
         "message": None if running else message or None,
     }
-
-
-def _run_table(summary: RunSummary, started_at: datetime) -> pa.Table:
-    row = _run_row(summary, started_at)
-    return pa.table({f.name: [row[f.name]] for f in OPS["runs"]}, schema=OPS["runs"])
 
 
 def _record_run(home: Home, summary: RunSummary, started_at: datetime, status: str | None = None) -> None:
@@ -303,7 +297,7 @@ def _run_locked(home: Home, gid: int | None, as_of: datetime | None) -> RunSumma
         secure_home(home, gid)
         if isinstance(outcome, RunSummary):
             if settled:
-                outcome.notes.insert(0, f"the previous run {lock.previous_run_id} was {settled}")
+                outcome.notes[:0] = [f"the previous run {lock.previous_run_id} was {settled}"]
             return outcome
         summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
                              message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
