@@ -8,11 +8,14 @@ a source that fails does not stop the others. Nothing here parses a file, writes
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -46,6 +49,8 @@ from clinicops.vault import Vault
 from clinicops.warehouse.build import build_warehouse, publish
 
 log = logging.getLogger("clinicops")
+P = ParamSpec("P")
+R = TypeVar("R")
 ARTIFACT_KEY = "clinicops-nightly-summary"
 
 
@@ -67,12 +72,34 @@ class RunSummary:
 
 # ---- tasks: one step each -------------------------------------------------------------------------------
 
+def _returns_machine_errors(step: Callable[P, R]) -> Callable[P, R | MachineError]:
+    """A step that meets a machine error returns it, so Prefect does not log a traceback; `_checked` in
+    the flow raises it there, once, and the run ends with its one line."""
+    @functools.wraps(step)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | MachineError:
+        try:
+            return step(*args, **kwargs)
+        except Exception as e:
+            if (machine := machine_error(e)) is None:
+                raise
+            return machine
+    return wrapper
+
+
+def _checked(value: R | MachineError) -> R:
+    if isinstance(value, MachineError):
+        raise value
+    return value
+
+
 @task(name="plan", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def plan(home: Home) -> dict[str, SourcePlan]:
     return plan_run(home)
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, run_id: str) -> StagedSource:
     log.info("ingest %s: %d new file(s), %d already ingested", source_plan.source, len(source_plan.new),
              len(source_plan.skipped))
@@ -80,6 +107,7 @@ def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, ru
 
 
 @task(name="validate", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> SourceOutcome:
     outcome = accept_source(home, config, Validator(config), staged, run_id)
     log.info("validate %s: %d row(s) accepted, %d quarantined, %d file(s) rejected", staged.source,
@@ -88,18 +116,21 @@ def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> S
 
 
 @task(name="build", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def build(home: Home, config: Config, run_id: str, as_of: datetime):
     log.info("build: running the warehouse models")
     return build_warehouse(config, home, run_id=run_id, as_of=as_of)
 
 
 @task(name="publish", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def publish_warehouse(home: Home, built_path: Path, gid: int | None) -> Path:
     share_file(built_path, gid)  # modes set before the swap: the live file is never briefly too open
     return publish(home, built_path)
 
 
 @task(name="report", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def report(home: Home, config: Config, run_id: str, gid: int | None) -> Path:
     path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
                          results=run_history(home, "validation_results", run_id),
@@ -157,19 +188,20 @@ def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, sta
         summary.notes.append(f"the vault was plain: now encrypted with the vault key ({VAULT_KEY_ENV}), same keys")
         log.info("vault: %s", summary.notes[-1])
 
-    plans = plan(home)
+    plans = _checked(plan(home))
     staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
                       for s in SOURCES}
     for source, future in staged_futures.items():
         try:
-            staged = future.result()
+            staged = _checked(future.result())
         except Exception as e:  # the source failed as a whole: the others go on
             if (machine := machine_error(e)) is not None:
                 _wait_for(staged_futures)
                 raise machine from e
             staged = StagedSource(source, failure=f"{source} could not be ingested ({type(e).__name__})")
         try:
-            summary.sources[source] = validate.with_options(name=f"validate-{source}")(home, config, staged, run_id)
+            summary.sources[source] = _checked(
+                validate.with_options(name=f"validate-{source}")(home, config, staged, run_id))
         except Exception as e:
             if (machine := machine_error(e)) is not None:
                 _wait_for(staged_futures)
@@ -186,8 +218,8 @@ def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, sta
     # the run's record as it reads once published: only its own build sees it, only a swap makes it true
     write_parquet(ops_table("runs", [_run_row(summary, started_at)]), home.pending_run(run_id))
     try:
-        built = build(home, config, run_id, as_of)
-        summary.warehouse = publish_warehouse(home, built.path, gid)
+        built = _checked(build(home, config, run_id, as_of))
+        summary.warehouse = _checked(publish_warehouse(home, built.path, gid))
         summary.tables = dict(built.tables)
     except Exception as e:
         if (machine := machine_error(e)) is not None:
@@ -197,7 +229,7 @@ def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, sta
     home.pending_run(run_id).unlink(missing_ok=True)
     _record_run(home, summary, started_at)
     try:
-        summary.report = report(home, config, run_id, gid)
+        summary.report = _checked(report(home, config, run_id, gid))
     except Exception as e:
         if (machine := machine_error(e)) is not None and summary.exit_code != 1:  # published, but no report
             summary.exit_code, summary.status = 3, "published_with_errors"
