@@ -19,6 +19,7 @@ from pathlib import Path
 
 from clinicops import __version__
 from clinicops.config import ConfigError, load_config
+from clinicops.errors import MachineError
 from clinicops.home import Home, resolve_home
 from clinicops.settings import configure_offline, use_practice_prefect_home
 from clinicops.vault import VaultError
@@ -278,6 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     except VaultError as e:
         print(f"vault error: {e}", file=sys.stderr)
         return 2
+    except MachineError as e:  # the machine's fault (full disk, read-only or missing folder): one line
+        if args.debug:
+            raise
+        print(f"error: {e}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -13,7 +13,8 @@
                                             with AES-GCM when CLINICOPS_VAULT_KEY is set)
 <home>/reports/validation/<run_id>.html     the validation report (Data Docs) of each run; latest.html
 <home>/warehouse/clinicops.duckdb           the published warehouse
-<home>/warehouse/.build/                    where the next warehouse is built before it is swapped in
+<home>/warehouse/.build/                    where the next warehouse is built before it is swapped in, with
+                                            the building run's record as it will read once published
 <home>/work/<run_id>/                       a run's scratch space (read batches awaiting validation)
 <home>/run.lock                             held by the run in progress
 <home>/prefect/                             Prefect's own state for this practice (PREFECT_HOME): run history,
@@ -135,6 +136,10 @@ class Home:
     def next_warehouse(self, run_id: str) -> Path:
         return self.build_dir / f"next-{run_id}.duckdb"
 
+    def pending_run(self, run_id: str) -> Path:
+        """The run's record as it will be once published: read by its own build only, a leftover if killed."""
+        return self.build_dir / f"runs-{run_id}.parquet"
+
     # runs
     @property
     def work_root(self) -> Path:
@@ -160,11 +165,12 @@ class Home:
         return self.prefect_home / "server.log"
 
     def make_dirs(self) -> None:
-        """Create the folders of a home; private ones owner-only."""
-        for source in SOURCES:
-            self.inbox(source).mkdir(parents=True, exist_ok=True)
-        self.profiles.mkdir(parents=True, exist_ok=True)
-        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        for private in (self.landing, self.vault.parent, self.work_root):
-            private.mkdir(parents=True, exist_ok=True)
-            os.chmod(private, 0o700)
+        """Create the folders of a home, owner-only (0700; umask 077 while creating, so never briefly open)."""
+        previous = os.umask(0o077)
+        try:
+            for source in SOURCES:
+                self.inbox(source).mkdir(mode=0o700, parents=True, exist_ok=True)
+            for folder in (self.profiles, self.warehouse.parent, self.landing, self.vault.parent, self.work_root):
+                folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        finally:
+            os.umask(previous)

@@ -1,12 +1,14 @@
 """Writing the lake (accepted rows) and the run history (ops rows) as Parquet.
 
 Every file is written to a hidden temporary name in its folder, fsynced, then renamed into place, so no
-partial file is ever read as data. Lake files are named by content: the landed file version (its sha256) and the
-batch number; writing the same version again rewrites the same names.
+partial file is ever read as data; files are created owner-only (0600). Lake files are named by content:
+the landed file version (its sha256) and the batch number; writing the same version again rewrites the
+same names.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 from pathlib import Path
 
@@ -14,6 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from clinicops.errors import MachineError, is_machine_errno
 from clinicops.home import Home
 from clinicops.sources.schemas import LAKE, OPS, PARTITION_COLUMN
 
@@ -21,16 +24,22 @@ from clinicops.sources.schemas import LAKE, OPS, PARTITION_COLUMN
 def write_parquet(table: pa.Table, target: Path, *, durable: bool = True) -> Path:
     """Write to a hidden temporary name, then rename into place (fsynced first unless `durable` is False:
     scratch files that a killed run simply makes again)."""
-    target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    pq.write_table(table, tmp, compression="zstd")
-    if durable:
-        fd = os.open(tmp, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    os.replace(tmp, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)  # owner-only from the first byte
+        with os.fdopen(fd, "wb") as f:
+            pq.write_table(table, f, compression="zstd")
+            if durable:
+                f.flush()
+                os.fsync(f.fileno())
+        os.replace(tmp, target)
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if is_machine_errno(e, missing=True):  # a full disk or a read-only lake: the machine's, named by path
+            raise MachineError(target, e.errno, e.strerror) from e
+        raise
     return target
 
 
@@ -58,8 +67,12 @@ def write_accepted(home: Home, table_name: str, data: pa.Table, version_id: str,
 
 def write_ops(home: Home, table_name: str, run_id: str, rows: list[dict], part: str = "") -> Path | None:
     """Run-history rows -> ops/<table>/<run_id>[-part].parquet (replacing that file if it exists)."""
-    schema = OPS[table_name]
     if not rows and table_name != "runs":
         return None
-    data = pa.table({f.name: [r.get(f.name) for r in rows] for f in schema}, schema=schema)
-    return write_parquet(data, home.ops_file(table_name, run_id, part))
+    return write_parquet(ops_table(table_name, rows), home.ops_file(table_name, run_id, part))
+
+
+def ops_table(table_name: str, rows: list[dict]) -> pa.Table:
+    """Run-history rows as a table of that history's schema."""
+    schema = OPS[table_name]
+    return pa.table({f.name: [r.get(f.name) for r in rows] for f in schema}, schema=schema)

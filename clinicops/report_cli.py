@@ -21,6 +21,8 @@ def print_run_summary(summary) -> None:
     print(f"run {summary.run_id}: {summary.status} (exit {summary.exit_code})")
     if summary.message:
         print(f"  {summary.message}")
+    for note in getattr(summary, "notes", []):
+        print(f"  note: {note}")
     print(f"  {'source':<10}{'files':>7}{'skipped':>9}{'rejected':>10}{'rows':>10}{'accepted':>10}{'quarantined':>13}")
     for source, o in summary.sources.items():
         print(f"  {source:<10}{o.files_read:>7}{o.files_skipped:>9}{len(o.rejected):>10}{o.rows_read:>10}"

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from clinicops.config import Config
+from clinicops.errors import MachineError, is_machine_errno, machine_error
 from clinicops.home import SOURCES, Home
 from clinicops.lake import write_accepted, write_ops, write_parquet
 from clinicops.masking import SMALL_CELL, shown_name
@@ -187,9 +188,11 @@ def stage_source(home: Home, config: Config, vault: Vault, plan: SourcePlan, run
         except FileRejected as e:
             _reject(staged, planned, str(e))
             continue
+        except MachineError:
+            raise
         except OSError as e:
-            if e.errno in _MACHINE_ERRORS:  # a full disk or a read-only home is the machine's, not the file's
-                raise
+            if _the_machines(home, e):  # a full disk or a read-only home is the machine's, not the file's
+                raise machine_error(e) or MachineError(home.root, e.errno or 0, e.strerror) from e
             _reject(staged, planned, f"{planned.name}: could not be read ({type(e).__name__})")
             continue
         except Exception as e:  # noqa: BLE001 - an unreadable file must not stop the others; never echo values (PHI)
@@ -218,7 +221,12 @@ def referral_phrases(vault: Vault, run_id: str) -> list[dict]:
     return shown
 
 
-_MACHINE_ERRORS = {errno.ENOSPC, errno.EROFS, errno.EDQUOT, errno.EACCES, errno.EPERM}
+
+def _the_machines(home: Home, e: OSError) -> bool:
+    """A full disk, a read-only file system, permission denied, or a folder of the home that vanished."""
+    if is_machine_errno(e):
+        return True
+    return e.errno == errno.ENOENT and not all(p.is_dir() for p in (home.root, home.landing, home.work_root))
 
 
 def _reject(staged: StagedSource, planned: PlannedFile, reason: str) -> None:
@@ -337,6 +345,50 @@ def clear_leftovers(home: Home) -> list[Path]:
         else:
             path.unlink(missing_ok=True)
     return leftovers
+
+
+RUNNING = "running"  # the status a run records first; only a killed run leaves it behind
+INTERRUPTED = "interrupted"
+
+
+def settle_interrupted_run(home: Home, run_id: str | None, found_by: str) -> str | None:
+    """The last run's history, made true: a run that was killed left `running` behind. If its warehouse was
+    swapped in (the live file records it as published) that record is kept; else it is recorded as
+    interrupted. Returns the status written, or None when the last run had finished."""
+    path = home.ops_file("runs", run_id) if run_id else None
+    if path is None or not path.is_file():
+        return None
+    rows = pq.read_table(path).to_pylist()
+    if len(rows) != 1 or rows[0]["status"] != RUNNING:
+        return None
+    row = _published_record(home, run_id) or {
+        **rows[0], "status": INTERRUPTED, "exit_code": None, "finished_at": None,
+        "message": f"interrupted (killed, or the machine stopped) before its warehouse was published; run "
+                   f"{found_by} found its leftovers and cleared them; the warehouse before it stayed",
+    }
+    write_ops(home, "runs", run_id, [row])
+    log.warning("run %s was %s", run_id, row["status"] if row["status"] == INTERRUPTED else
+                f"killed after its warehouse was published: recorded as {row['status']}")
+    return row["status"]
+
+
+def _published_record(home: Home, run_id: str) -> dict | None:
+    """The run's own record in the live warehouse (there only if its swap happened), else None."""
+    import duckdb
+
+    if not home.warehouse.is_file():
+        return None
+    try:
+        con = duckdb.connect(str(home.warehouse), read_only=True)
+        try:
+            cursor = con.execute("select * from ops.runs where run_id = ? and status like 'published%'", [run_id])
+            found = cursor.fetchone()
+            names = [d[0] for d in cursor.description]
+        finally:
+            con.close()
+    except duckdb.Error:
+        return None
+    return dict(zip(names, found, strict=True)) if found else None
 
 
 def run_history(home: Home, table: str, run_id: str) -> list[dict]:

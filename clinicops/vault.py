@@ -58,6 +58,7 @@ class Vault:
         self._issued = set(keys.values())
         self._phrase_secret = phrase_secret
         self._phrases: dict[str, tuple[str, set[str]]] = {}  # phrase key -> (normalised text, patient keys)
+        self.needs_encrypting = False  # opened plain with a key: `encrypt_in_place()` rewrites it encrypted
 
     @classmethod
     def open(cls, path: Path, secret: str | None = None) -> Vault:
@@ -72,9 +73,11 @@ class Vault:
         mode_line, _, payload = rest.partition(b"\n")
         header = MAGIC + mode_line + b"\n"
         mode = mode_line.decode("ascii", "replace").split()
+        migrate = False
         if mode == ["plain"]:
             salt = secrets.token_bytes(16)
             data = payload
+            migrate = bool(secret)  # a key set on a plain vault: the next save() writes it encrypted
         elif len(mode) == 2 and mode[0] == "aes-gcm":
             if not secret:
                 raise VaultError(f"{path}: the vault is encrypted; set {KEY_ENV} to its key")
@@ -92,7 +95,18 @@ class Vault:
             raise VaultError(f"{path}: the vault file is damaged") from None
         vault = cls(path, secret, keys, salt, payload.get("phrase_secret"))
         vault._phrases = {k: (text, set(patients)) for k, (text, patients) in payload.get("phrases", {}).items()}
+        vault.needs_encrypting = migrate
         return vault
+
+    def encrypt_in_place(self) -> bool:
+        """A plain vault opened with a key is rewritten encrypted (atomically, same keys); True if it was."""
+        if not self.needs_encrypting:
+            return False
+        with self._lock:
+            self._dirty = True
+        self.save()
+        self.needs_encrypting = False
+        return True
 
     @property
     def encrypted(self) -> bool:

@@ -7,11 +7,15 @@ a source that fails does not stop the others. Nothing here parses a file, writes
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 from prefect import flow, task
 from prefect.artifacts import create_markdown_artifact
@@ -20,14 +24,17 @@ from prefect.states import Completed, Failed, State
 
 from clinicops import progress
 from clinicops.config import Config, load_config
+from clinicops.errors import MachineError, machine_error
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
 from clinicops.home import SOURCES, Home
-from clinicops.lake import write_ops
+from clinicops.lake import ops_table, write_ops, write_parquet
+from clinicops.modes import owner_only, readers_gid, secure_home, share_file
 from clinicops.notify import send, should_notify, summary_payload
 from clinicops.runlock import run_lock
 from clinicops.sources.pull import PullResult, pull_site, sites_to_pull
 from clinicops.steps import (
+    RUNNING,
     SourceOutcome,
     SourcePlan,
     StagedSource,
@@ -37,6 +44,7 @@ from clinicops.steps import (
     new_run_id,
     plan_run,
     run_history,
+    settle_interrupted_run,
     stage_source,
 )
 from clinicops.vault import KEY_ENV as VAULT_KEY_ENV
@@ -44,6 +52,8 @@ from clinicops.vault import Vault
 from clinicops.warehouse.build import build_warehouse, publish
 
 log = logging.getLogger("clinicops")
+P = ParamSpec("P")
+R = TypeVar("R")
 ARTIFACT_KEY = "clinicops-nightly-summary"
 PUBLISHED_WITH_REJECTIONS = "Published with rejections"
 PUBLISHED_WITH_FAILED_SOURCE = "Published with a failed source"
@@ -61,9 +71,31 @@ class RunSummary:
     tables: dict[str, int] = field(default_factory=dict)
     warehouse: Path | None = None
     report: Path | None = None
+    notes: list[str] = field(default_factory=list)  # things the run did that the operator should know
+    error: MachineError | None = None  # the machine's error that stopped the run (str() is its one line)
 
 
 # ---- tasks: one step each -------------------------------------------------------------------------------
+
+def _returns_machine_errors(step: Callable[P, R]) -> Callable[P, R | MachineError]:
+    """A step that meets a machine error returns it, so Prefect does not log a traceback; `_checked` in
+    the flow raises it there, once, and the run ends with its one line."""
+    @functools.wraps(step)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R | MachineError:
+        try:
+            return step(*args, **kwargs)
+        except Exception as e:
+            if (machine := machine_error(e)) is None:
+                raise
+            return machine
+    return wrapper
+
+
+def _checked(value: R | MachineError) -> R:
+    if isinstance(value, MachineError):
+        raise value
+    return value
+
 
 @task(name="pull-reviews", cache_policy=NO_CACHE)  # no task retries: the pull has its own policy (429 / 5xx)
 def pull_reviews(home: Home, config: Config, site: str, started_at: datetime) -> PullResult:
@@ -84,6 +116,7 @@ def pull_review_sites(home: Home, config: Config, started_at: datetime) -> list[
 
 
 @task(name="plan", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def plan(home: Home) -> dict[str, SourcePlan]:
     progress.started("plan")
     plans = plan_run(home)
@@ -92,6 +125,7 @@ def plan(home: Home) -> dict[str, SourcePlan]:
 
 
 @task(name="ingest", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, run_id: str) -> StagedSource:
     progress.started("ingest", source_plan.source)
     staged = stage_source(home, config, vault, source_plan, run_id)
@@ -101,6 +135,7 @@ def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, ru
 
 
 @task(name="validate", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> SourceOutcome:
     progress.started("validate", staged.source)
     outcome = accept_source(home, config, Validator(config), staged, run_id)
@@ -110,6 +145,7 @@ def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> S
 
 
 @task(name="build", cache_policy=NO_CACHE)
+@_returns_machine_errors
 def build(home: Home, config: Config, run_id: str, as_of: datetime):
     progress.started("build", None, "build: running the warehouse models")
     built = build_warehouse(config, home, run_id=run_id, as_of=as_of)
@@ -118,21 +154,26 @@ def build(home: Home, config: Config, run_id: str, as_of: datetime):
 
 
 @task(name="publish", cache_policy=NO_CACHE)
-def publish_warehouse(home: Home, built_path: Path) -> Path:
+@_returns_machine_errors
+def publish_warehouse(home: Home, built_path: Path, gid: int | None) -> Path:
     progress.started("publish")
+    share_file(built_path, gid)  # modes set before the swap: the live file is never briefly too open
     path = publish(home, built_path)
     progress.done("publish", None, "publish: %s", path)
     return path
 
 
 @task(name="report", cache_policy=NO_CACHE)
-def report(home: Home, config: Config, run_id: str) -> Path:
+@_returns_machine_errors
+def report(home: Home, config: Config, run_id: str, gid: int | None) -> Path:
     progress.started("report")
     path = render_report(home.report(run_id), run_id=run_id, practice=config.practice.name,
                          results=run_history(home, "validation_results", run_id),
                          quarantine=run_history(home, "quarantine", run_id),
                          rejected_files=run_history(home, "rejected_files", run_id))
     home.latest_report.write_bytes(path.read_bytes())
+    for written in (path, home.latest_report):
+        share_file(written, gid)
     progress.done("report", None, "report: %s", path)
     return path
 
@@ -148,29 +189,72 @@ def nightly(home_dir: str, run_id: str | None = None, as_of: datetime | None = N
     does before a night: refuse a bad configuration, a wrong vault key or a second run, clear leftovers."""
     if run_id is None:
         return scheduled_night(Home(Path(home_dir)), as_of)
-    return night_state(_night(Home(Path(home_dir)), run_id, as_of or started_at, started_at or as_of))
+    as_of, started_at = as_of or started_at, started_at or as_of
+    return night_state(_flow_night(Home(Path(home_dir)), run_id, as_of, started_at))
 
 
-def _night(home: Home, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary:
+def _flow_night(home: Home, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary:
+    """The night with its machine-error handling: the flow's body, also run directly by a scheduled night."""
     config = load_config(home.config_file)
+    gid = readers_gid(config.home.readers_group)
     summary = RunSummary(run_id, home.root, as_of)
+    try:
+        with owner_only():  # also when a deployment runs the flow without `run_nightly`
+            _night(home, config, gid, summary, started_at)
+    except Exception as e:  # the machine's fault: nothing (more) is published, one line says why
+        if (machine := machine_error(e)) is None:
+            raise
+        summary.error = machine
+        log.error("machine error: %s", machine)
+        if summary.warehouse is None:
+            summary.exit_code, summary.status = 1, "failed"
+            summary.message = f"{machine}; yesterday's warehouse stays"
+        else:  # the swap had happened: today's warehouse is live, but the run could not finish its records
+            summary.exit_code, summary.status = 3, "published_with_errors"
+            summary.message = "; ".join(filter(None, [summary.message, f"after publishing: {machine}"]))
+        with contextlib.suppress(OSError, MachineError):
+            home.pending_run(run_id).unlink(missing_ok=True)
+        clean_work(home, run_id)
+        try:
+            _record_run(home, summary, started_at)
+        except (OSError, MachineError):  # a full disk: the next run records this one from what it finds
+            log.error("the run's history could not be written (%s)", home.ops_file("runs", run_id))
+    else:
+        create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
+                                 description="clinicops nightly run summary")
+    return summary
+
+
+def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, started_at: datetime) -> None:
+    run_id, as_of = summary.run_id, summary.as_of
+    _record_run(home, summary, started_at, status=RUNNING)  # what a killed run leaves: the next one settles it
     vault = Vault.open(home.vault, vault_secret())
+    if vault.encrypt_in_place():
+        summary.notes.append(f"the vault was plain: now encrypted with the vault key ({VAULT_KEY_ENV}), same keys")
+        log.info("vault: %s", summary.notes[-1])
 
     pull_failures = pull_review_sites(home, config, started_at)  # saves into inbox/reviews before the plan
-    plans = plan(home)
+    plans = _checked(plan(home))
     if pull_failures:
         plans["reviews"].failure = "; ".join(filter(None, [plans["reviews"].failure, *pull_failures]))
     staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
                       for s in SOURCES}
     for source, future in staged_futures.items():
         try:
-            staged = future.result()
+            staged = _checked(future.result())
         except Exception as e:  # the source failed as a whole: the others go on
+            if (machine := machine_error(e)) is not None:
+                _wait_for(staged_futures)
+                raise machine from e
             staged = StagedSource(source, failure="; ".join(filter(None, [
                 f"{source} could not be ingested ({type(e).__name__})", plans[source].failure])))
         try:
-            summary.sources[source] = validate.with_options(name=f"validate-{source}")(home, config, staged, run_id)
+            summary.sources[source] = _checked(
+                validate.with_options(name=f"validate-{source}")(home, config, staged, run_id))
         except Exception as e:
+            if (machine := machine_error(e)) is not None:
+                _wait_for(staged_futures)
+                raise machine from e
             summary.sources[source] = SourceOutcome(source, failure=f"{source} could not be validated "
                                                                     f"({type(e).__name__})")
     clean_work(home, run_id)
@@ -180,19 +264,34 @@ def _night(home: Home, run_id: str, as_of: datetime, started_at: datetime) -> Ru
     summary.exit_code = 3 if problems else 0
     summary.status = "published_with_errors" if problems else "published"
     summary.message = "; ".join(problems)
-    _record_run(home, summary, started_at)
+    # the run's record as it reads once published: only its own build sees it, only a swap makes it true
+    write_parquet(ops_table("runs", [_run_row(summary, started_at)]), home.pending_run(run_id))
     try:
-        built = build(home, config, run_id, as_of)
-        summary.warehouse = publish_warehouse(home, built.path)
+        built = _checked(build(home, config, run_id, as_of))
+        summary.warehouse = _checked(publish_warehouse(home, built.path, gid))
         summary.tables = dict(built.tables)
     except Exception as e:
+        if (machine := machine_error(e)) is not None:
+            raise machine from e
         summary.exit_code, summary.status = 1, "failed"
         summary.message = f"the warehouse was not built ({type(e).__name__}: {_first_line(e)}); yesterday's stays"
-        _record_run(home, summary, started_at)
-    summary.report = report(home, config, run_id)
-    create_markdown_artifact(key=ARTIFACT_KEY, markdown=summary_markdown(summary),
-                             description="clinicops nightly run summary")
-    return summary
+    home.pending_run(run_id).unlink(missing_ok=True)
+    _record_run(home, summary, started_at)
+    try:
+        summary.report = _checked(report(home, config, run_id, gid))
+    except Exception as e:
+        if (machine := machine_error(e)) is not None and summary.exit_code != 1:  # published, but no report
+            summary.exit_code, summary.status = 3, "published_with_errors"
+            summary.message = "; ".join(filter(None, [summary.message, f"the validation report: {machine}"]))
+            _record_run(home, summary, started_at)
+        else:
+            raise
+
+
+def _wait_for(futures: dict) -> None:
+    """Let the other sources' ingest finish (or fail) before the run stops: nothing writes after it ends."""
+    for future in futures.values():
+        future.wait()
 
 
 def state_name(summary: RunSummary) -> str:
@@ -249,13 +348,19 @@ def _first_line(e: BaseException) -> str:
     return (str(e).splitlines() or [""])[0][:300]
 
 
-def _record_run(home: Home, summary: RunSummary, started_at: datetime) -> None:
-    rejected = sum(len(o.rejected) for o in summary.sources.values())
-    write_ops(home, "runs", summary.run_id, [{
-        "run_id": summary.run_id, "started_at": started_at, "finished_at": datetime.now(UTC),
-        "status": summary.status, "exit_code": summary.exit_code, "as_of": summary.as_of,
-        "files_rejected": rejected, "message": summary.message or None,
-    }])
+def _run_row(summary: RunSummary, started_at: datetime, status: str | None = None) -> dict:
+    running = status == RUNNING
+    message = "; ".join(filter(None, [summary.message, *summary.notes]))
+    return {
+        "run_id": summary.run_id, "started_at": started_at, "finished_at": None if running else datetime.now(UTC),
+        "status": status or summary.status, "exit_code": None if running else summary.exit_code,
+        "as_of": summary.as_of, "files_rejected": sum(len(o.rejected) for o in summary.sources.values()),
+        "message": None if running else message or None,
+    }
+
+
+def _record_run(home: Home, summary: RunSummary, started_at: datetime, status: str | None = None) -> None:
+    write_ops(home, "runs", summary.run_id, [_run_row(summary, started_at, status)])
 
 
 def summary_markdown(summary: RunSummary) -> str:
@@ -263,6 +368,7 @@ def summary_markdown(summary: RunSummary) -> str:
              f"**{summary.status}** (exit {summary.exit_code}), as of {summary.as_of.isoformat()}", ""]
     if summary.message:
         lines += [f"> {summary.message}", ""]
+    lines += [f"- {note}" for note in summary.notes] + ([""] if summary.notes else [])
     lines += ["| source | files read | skipped | rejected | rows read | accepted | quarantined |",
               "| --- | --- | --- | --- | --- | --- | --- |"]
     for s, o in summary.sources.items():
@@ -276,36 +382,53 @@ def summary_markdown(summary: RunSummary) -> str:
 
 
 def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = False) -> RunSummary:
-    """The front door of a night's run: refuses a bad configuration (ConfigError), a wrong or missing vault
-    key (VaultError) and a second concurrent run (RunLocked) before anything is touched, then runs the flow
-    (or, `in_flow`, the night inside the flow run already going: a scheduled run) and notifies on a failed or
-    rejected night."""
+    """The front door of a night's run: refuses a bad configuration or an unknown readers group (ConfigError),
+    a wrong or missing vault key (VaultError) and a second concurrent run (RunLocked) before anything is
+    touched, then runs the flow with owner-only writes. A machine error before the flow could start (a
+    read-only or missing home) is raised as a MachineError; one during the flow ends it failed (exit 1)."""
     config = load_config(home.config_file)
+    gid = readers_gid(config.home.readers_group)
+    with owner_only():
+        try:
+            summary = _run_locked(home, gid, as_of, in_flow)
+        except OSError as e:
+            raise machine_error(e) or MachineError(home.root, e.errno or 0, e.strerror) from e
+    if should_notify(summary.exit_code):  # a failed or rejected night: tell someone (no patient data)
+        send(config.notify, summary_payload(summary, state_name(summary), config.practice.name))
+    return summary
+
+
+def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bool) -> RunSummary:
     home.make_dirs()
     Vault.open(home.vault, vault_secret())  # a wrong or missing vault key stops the run before anything is touched
-    with run_lock(home):
-        clear_leftovers(home)
+    with run_lock(home) as lock:
         started_at = datetime.now(UTC)
         run_id = new_run_id(started_at)
+        secure_home(home, gid)
+        leftovers = clear_leftovers(home)
+        settled = settle_interrupted_run(home, lock.previous_run_id, found_by=run_id)
+        if leftovers and settled is None:
+            log.info("cleared %d leftover(s) of an earlier run", len(leftovers))
+        lock.name_run(run_id)
         as_of = as_of or started_at
         try:
-            if in_flow:
-                outcome = _night(home, run_id, as_of, started_at)
+            if in_flow:  # a scheduled run: the night inside the flow run already going
+                outcome = _flow_night(home, run_id, as_of, started_at)
             else:
                 outcome = nightly(str(home.root), run_id, as_of, started_at, return_state=True).result(
                     raise_on_failure=False)
         except Exception as e:  # noqa: BLE001 - Prefect itself could not run the flow
             outcome = e
+        secure_home(home, gid)
         if isinstance(outcome, RunSummary):
-            summary = outcome
-        else:
-            summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
-                                 message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
-                                         "yesterday's warehouse stays")
-            _record_run(home, summary, started_at)
-    if should_notify(summary.exit_code):
-        send(config.notify, summary_payload(summary, state_name(summary), config.practice.name))
-    return summary
+            if settled:
+                outcome.notes[:0] = [f"the previous run {lock.previous_run_id} was {settled}"]
+            return outcome
+        summary = RunSummary(run_id, home.root, as_of, exit_code=1, status="failed",
+                             message=f"the run failed ({type(outcome).__name__}: {_first_line(outcome)}); "
+                                     "yesterday's warehouse stays")
+        _record_run(home, summary, started_at)
+        return summary
 
 
 def _notify_refusal(home: Home, refusal: Exception) -> None:

@@ -41,13 +41,16 @@ def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
 
-def create_relation(con: duckdb.DuckDBPyConnection, relation: str, schema: pa.Schema, pattern: str) -> None:
-    """`relation` as a typed view over the Parquet files matching `pattern`, or an empty typed table."""
-    if not glob.glob(pattern):
+def create_relation(con: duckdb.DuckDBPyConnection, relation: str, schema: pa.Schema,
+                    pattern: str | list[str]) -> None:
+    """`relation` as a typed view over the Parquet files matching `pattern`(s), or an empty typed table."""
+    patterns = [p for p in ([pattern] if isinstance(pattern, str) else pattern) if glob.glob(p)]
+    if not patterns:
         columns = ", ".join(f"{_ident(f.name)} {duckdb_type(f.type)}" for f in schema)
         con.execute(f"CREATE TABLE {relation} ({columns})")
         return
-    scan = f"read_parquet({_quote(pattern)}, union_by_name = true, hive_partitioning = false)"
+    files = "[" + ", ".join(_quote(p) for p in patterns) + "]"
+    scan = f"read_parquet({files}, union_by_name = true, hive_partitioning = false)"
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
     select = ", ".join(
         f"CAST({_ident(f.name) if f.name in present else 'NULL'} AS {duckdb_type(f.type)}) AS {_ident(f.name)}"
@@ -61,4 +64,7 @@ def create_raw_relations(con: duckdb.DuckDBPyConnection, home: Home, schema: str
     for table in LAKE_TABLES:
         create_relation(con, f"{schema}.{table}", LAKE[table], home.lake_glob(table))
     for table in OPS_TABLES:
-        create_relation(con, f"{schema}.ops_{table}", OPS[table], home.ops_glob(table))
+        patterns = [home.ops_glob(table)]
+        if table == "runs":  # the building run's own record, as it will read once its warehouse is published
+            patterns.append(str(home.pending_run("*")))
+        create_relation(con, f"{schema}.ops_{table}", OPS[table], patterns)

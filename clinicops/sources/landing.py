@@ -9,6 +9,7 @@ run killed half-way leaves the version to be ingested again by the next run.
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import hashlib
 import json
@@ -18,6 +19,7 @@ import stat
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from clinicops.errors import MachineError, is_machine_errno
 from clinicops.home import Home
 
 CHUNK = 1 << 20
@@ -141,11 +143,18 @@ def land(home: Home, item: InboxFile) -> Path:
     os.chmod(home.landing, 0o700)
     os.chmod(target.parent, 0o700)
     tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-    with os.fdopen(_open_regular(item.path), "rb") as src, \
-            open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
-        shutil.copyfileobj(src, dst, CHUNK)
-        dst.flush()
-        os.fsync(dst.fileno())
+    try:
+        with os.fdopen(_open_regular(item.path), "rb") as src, \
+                open(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb") as dst:
+            shutil.copyfileobj(src, dst, CHUNK)
+            dst.flush()
+            os.fsync(dst.fileno())
+    except OSError as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
+        if is_machine_errno(e) and e.filename in (None, str(tmp)):  # writing the copy: the machine's fault
+            raise MachineError(target, e.errno, e.strerror) from e
+        raise
     if sha256_of(tmp) != item.sha256:  # the file changed while we copied it: take it next run
         tmp.unlink()
         raise OSError(f"{item.path}: the file changed while it was being landed; it will be taken next run")

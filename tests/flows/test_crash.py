@@ -66,6 +66,13 @@ def test_a_run_killed_mid_way(tmp_path: Path, kill_after: str) -> None:
     assert finished.exit_code == 0, finished.message
     assert contents(home) == contents(reference)
     assert not any(home.work_root.iterdir()) and not list(home.build_dir.glob("next-*"))
+    # the killed run's history is true: it never published, and the next run says so
+    con = duckdb.connect(str(home.warehouse), read_only=True)
+    runs = con.execute("select status, exit_code, message from ops.runs order by started_at").fetchall()
+    con.close()
+    assert [r[0] for r in runs] == ["published", "interrupted", "published"], runs
+    assert runs[1][1] is None and finished.run_id in runs[1][2]
+    assert any("interrupted" in note for note in finished.notes)
 
 
 def run_nightly_copy(reference: Home) -> Home:
