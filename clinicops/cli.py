@@ -225,7 +225,7 @@ def build_parser() -> argparse.ArgumentParser:
                        common))
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("profile", help="CSV mapping profiles for other systems' booking exports")
+    p = _sub(sub, "profile", "check how an export from another system is read (CSV mapping profiles)", common)
     profile_sub = p.add_subparsers(dest="profile_command", required=True)
     p = with_home(profile_sub.add_parser(
         "check", help="which profile a bookings export matches, and its first rows as clinicops reads them "
@@ -244,11 +244,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="write even over another practice's config")
     p.set_defaults(func=cmd_generate)
 
-    p = with_home(sub.add_parser("dashboard", help="start the operations dashboard on 127.0.0.1 (a web page)"))
+    p = with_home(_sub(sub, "dashboard", "start the operations dashboard on 127.0.0.1 (a web page for staff)", common))
     p.add_argument("--port", type=int, default=8501, help="the port to serve on (default: 8501)")
     p.set_defaults(func=cmd_dashboard)
-    p = sub.add_parser("bench", help="measure full rebuilds, nightly increments and memory against the raw DuckDB "
-                                     "floor; writes bench.json and bench.md")
+    p = _sub(sub, "bench", "measure full rebuilds, nightly increments and memory against the raw DuckDB floor "
+                           "(writes bench.json and bench.md)", common)
     p.add_argument("--quick", action="store_true", help="a small run (for tests and CI), not the real sizes")
     p.add_argument("--out", default="bench-results", help="where bench.json, bench.md and the generated practices "
                                                           "go (default: ./bench-results)")
@@ -259,7 +259,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _prefect_home_for(args: argparse.Namespace) -> Path:
+def _prefect_home_for(args: argparse.Namespace) -> Path | None:
+    if not hasattr(args, "home"):  # a command of no practice (bench: each measured run has its own home)
+        return None
     if args.command == "demo":
         return Home(Path(args.home).expanduser().resolve() if args.home else DEMO_HOME.resolve()).prefect_home
     return _home(args).prefect_home
@@ -271,7 +273,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("clinicops").setLevel(logging.INFO)
     args = build_parser().parse_args(argv)
     try:
-        use_practice_prefect_home(_prefect_home_for(args))  # before anything imports Prefect
+        prefect_home = _prefect_home_for(args)
+        if prefect_home is not None:
+            use_practice_prefect_home(prefect_home)  # before anything imports Prefect
         return args.func(args)
     except ConfigError as e:
         print(f"configuration error: {e}", file=sys.stderr)
