@@ -123,7 +123,7 @@ def test_a_night_that_publishes_nothing_fails_and_a_dead_webhook_does_not_matter
     home.build_dir.write_text("a file where the build folder should be")  # the build cannot start
 
     summary = run_nightly(home, AS_OF)
-    assert summary.exit_code == 1 and summary.status == "failed" and "not built" in summary.message
+    assert summary.exit_code == 1 and summary.status == "failed" and "yesterday's warehouse stays" in summary.message
     assert not home.warehouse.exists()
     state = last_flow_run_state()
     assert state.is_failed() and state.name == "Failed"
