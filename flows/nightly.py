@@ -392,7 +392,7 @@ def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = Fa
         try:
             summary = _run_locked(home, gid, as_of, in_flow)
         except OSError as e:
-            raise machine_error(e) or MachineError(home.root, e.errno or 0, e.strerror) from e
+            raise machine_error(e) or MachineError(e.filename or home.root, e.errno or 0, e.strerror) from e
     if should_notify(summary.exit_code):  # a failed or rejected night: tell someone (no patient data)
         send(config.notify, summary_payload(summary, state_name(summary), config.practice.name))
     return summary

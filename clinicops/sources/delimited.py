@@ -275,7 +275,7 @@ def _exact(path: Path, name: str, keys: list[str], wanted: list[str], delimiter:
                     last.append(reader.line_num)
                     # a record with cells missing, or with more that hold something, is one whose quoting
                     # merged or split cells: none of its values can be trusted to be in its column
-                    extra.append(len(values) < width or any(v.strip() for v in values[width:]))
+                    extra.append(len(values) < width or any(v.strip(" \t") for v in values[width:]))
                     if len(lines) >= chunk_rows:
                         yield flush(cols, lines, last, extra)
                         cols, lines, last, extra = [[] for _ in wanted], [], [], []
