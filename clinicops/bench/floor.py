@@ -42,7 +42,7 @@ from clinicops.bench.sql import (
     whole,
 )
 from clinicops.config import Config
-from clinicops.home import OPS_TABLES, Home
+from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
 from clinicops.sources.schemas import LAKE, OPS
 from clinicops.sources.vocabulary import AppointmentTypes, cancelled_by_of, status_of
 from clinicops.warehouse.models import discover_models
@@ -182,6 +182,12 @@ def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path, *, kee
         create_review_relations(con, home.inbox("reviews"), config)
         for table in OPS_TABLES:
             create_relation(con, f"raw.ops_{table}", OPS[table], NO_FILES)
+        for table in LAKE_TABLES:  # a lake table the generator writes no files for (intake): empty, typed
+            if not con.execute("select count(*) from duckdb_tables() where database_name = 'raw' and "
+                               "table_name = ?", [table]).fetchall()[0][0] and \
+                    not con.execute("select count(*) from duckdb_views() where database_name = 'raw' and "
+                                    "view_name = ?", [table]).fetchall()[0][0]:
+                create_relation(con, f"raw.{table}", LAKE[table], NO_FILES)
         for model in discover_models():
             con.execute(f"CREATE TABLE {model.qualified} AS\n{model.sql}")
         con.execute("USE wh")
