@@ -44,7 +44,7 @@ from clinicops.bench.sql import (
 from clinicops.config import Config
 from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
 from clinicops.sources.schemas import LAKE, OPS
-from clinicops.sources.vocabulary import AppointmentTypes, cancelled_by_of, status_of
+from clinicops.sources.vocabulary import AdverseEvents, AppointmentTypes, cancelled_by_of, status_of
 from clinicops.warehouse.models import discover_models
 from clinicops.warehouse.raw import create_relation
 from clinicops.warehouse.scratch import open_scratch_build, remove_database_file
@@ -122,7 +122,7 @@ _SESSION_INTS = ("infusion_number", "bp_systolic_pre", "bp_diastolic_pre", "bp_s
                  "spo2_min", "phq9_pre", "phq9_post", "gad7_pre")
 
 
-def _sessions(con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
+def _sessions(con: duckdb.DuckDBPyConnection, inbox: Path, config: Config) -> None:
     csv_files, jsonl_files = files_in(inbox, "*.csv"), files_in(inbox, "*.jsonl")
     scans = []
     if csv_files:
@@ -141,8 +141,14 @@ def _sessions(con: duckdb.DuckDBPyConnection, inbox: Path) -> None:
                                        f"from ({scan})" for scan in scans)
     con.execute(f"create table raw.sessions_text as select *, {FILE_SEQ} as file_seq, {ROW_IN_FILE} as row_in_file "
                 f"from ({union})")
-    events = ("nullif(array_to_string(list_filter(list_transform(string_split(s.adverse_events, ';'), "
-              "lambda e: lower(trim(e))), lambda e: e <> ''), ';'), '')")
+    # the adverse-event codes of each distinct text, as the reader gives them (its vocabulary, not a copy)
+    coded = AdverseEvents(config)
+    texts_seen = [r[0] for r in con.execute("select distinct adverse_events from raw.sessions_text "
+                                            "where adverse_events is not null").fetchall()]
+    con.execute("create table raw.event_words (event_text varchar, codes varchar)")
+    con.executemany("insert into raw.event_words values (?, ?)",
+                    [(t, coded((t or "").strip() or None)) for t in texts_seen])
+    events = ("(select w.codes from raw.event_words w where w.event_text = s.adverse_events)")
     aborted = (f"case when {clean('s.aborted')} is null then false "
                f"when lower({clean('s.aborted')}) in ('true', 't', 'yes', 'y', '1') then true "
                f"when lower({clean('s.aborted')}) in ('false', 'f', 'no', 'n', '0') then false end")
@@ -178,7 +184,7 @@ def run_floor(home: Home, config: Config, as_of: datetime, scratch: Path, *, kee
         con.execute("create temp table floor_clock as select now() as started")
         create_config_tables(con, config, run_id="floor", as_of=as_of)
         _bookings(con, home.inbox("bookings"), config)
-        _sessions(con, home.inbox("sessions"))
+        _sessions(con, home.inbox("sessions"), config)
         create_review_relations(con, home.inbox("reviews"), config)
         for table in OPS_TABLES:
             create_relation(con, f"raw.ops_{table}", OPS[table], NO_FILES)

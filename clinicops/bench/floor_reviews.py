@@ -71,7 +71,7 @@ def create_review_relations(con: duckdb.DuckDBPyConnection, inbox: Path, config:
                      rating=_rating("(f.r ->> 'rating')"), rating_raw="(f.r ->> 'rating')",
                      published_at="timezone('America/Los_Angeles', "
                                   "try_cast(f.r ->> 'time_created' as timestamp))",
-                     text=f"case when {keep} then (f.r ->> 'text') end", updated_at=fetched_at),
+                     text=f"case when {keep} then (f.r ->> 'text') end", updated_at=fetched_at, seen_date="f.fetched"),
         "google_business_profile": dict(
             site="'google'", origin="'google_business_profile'",
             review_id=f"coalesce({clean(REVIEW_ID)}, "
@@ -81,20 +81,20 @@ def create_review_relations(con: duckdb.DuckDBPyConnection, inbox: Path, config:
             rating_raw="(f.r ->> 'starRating')", published_at=_rfc3339("(f.r ->> 'createTime')"),
             text="(f.r ->> 'comment')",
             updated_at=f"coalesce({_rfc3339(UPDATE_TIME)}, "
-                       f"{_rfc3339(CREATE_TIME)}, {fetched_at})"),
+                       f"{_rfc3339(CREATE_TIME)}, {fetched_at})", seen_date="f.fetched"),
         "google_places": dict(
             site="'google'", origin="'google_places'",
             review_id="'legacy-' || sha256(f.site_id || '|' || coalesce(f.r ->> 'author_url', '') || '|' || "
                       f"cast({whole(UNIX_TIME)} as varchar))[1:24]",
             rating=_rating("(f.r ->> 'rating')"), rating_raw="(f.r ->> 'rating')",
             published_at=f"to_timestamp({whole(UNIX_TIME)})",
-            text=f"case when {keep} then (f.r ->> 'text') end", updated_at=fetched_at),
+            text=f"case when {keep} then (f.r ->> 'text') end", updated_at=fetched_at, seen_date="f.fetched"),
         "google_places_new": dict(
             site="'google'", origin="'google_places_new'", review_id="regexp_extract(f.r ->> 'name', '[^/]*$')",
             rating=_rating("(f.r ->> 'rating')"), rating_raw="(f.r ->> 'rating')",
             published_at=_rfc3339("(f.r ->> 'publishTime')"),
             text=f"case when {keep} then coalesce(f.r ->> '$.text.text', (f.r ->> '$.originalText.text')) end",
-            updated_at=fetched_at),
+            updated_at=fetched_at, seen_date="f.fetched"),
     }
     where = {
         "yelp": "f.prefix = 'yelp' and f.kind = 'reviews'",
@@ -138,5 +138,7 @@ def create_review_relations(con: duckdb.DuckDBPyConnection, inbox: Path, config:
             "site": site, "location_id": "f.location_id", "snapshot_date": "f.fetched",
             "reported_rating": f"try_cast({rating} as double)", "reported_review_count": whole(count),
             "origin": origin, "_file": "f.file", "_file_seq": "f.file_seq", "_row_number": "0",
+            # a Business Profile list without a next page is the whole list (it can show a removal)
+            "is_complete_list": "(f.prefix = 'google_business_profile' and (f.j ->> 'nextPageToken') is null)",
         }, f"review_files f where {condition} and ({rating} is not null or {count} is not null)"))
     con.execute(f"create table raw.review_snapshots as {' union all '.join(shots)}")
