@@ -18,7 +18,7 @@ import pyarrow.parquet as pq
 
 from clinicops.errors import MachineError, is_machine_errno
 from clinicops.home import Home
-from clinicops.sources.schemas import LAKE, OPS, PARTITION_COLUMN
+from clinicops.schemas import LAKE, OPS, PARTITION_COLUMN
 
 
 def write_parquet(table: pa.Table, target: Path, *, durable: bool = True) -> Path:

@@ -31,8 +31,17 @@ import pyarrow.compute as pc
 from clinicops import config as config_module
 from clinicops.config import Config
 from clinicops.masking import mask
-from clinicops.sources.common import BLANK, RAW_VALUES
-from clinicops.sources.schemas import DATE_COLUMNS, FREE_TEXT_COLUMNS, LAKE, READ_CHECKS, SOURCE_COLUMN, SOURCE_OF, TS
+from clinicops.schemas import (
+    BLANK,
+    DATE_COLUMNS,
+    FREE_TEXT_COLUMNS,
+    LAKE,
+    RAW_VALUES,
+    READ_CHECKS,
+    SOURCE_COLUMN,
+    SOURCE_OF,
+    TS,
+)
 
 SECTIONS = ("columns", "values", "cross_column")
 SUITES_PACKAGE = "clinicops.expectations.suites"

@@ -1,6 +1,6 @@
 """The `raw` schema: the accepted lake and the run history, as typed relations the staging models read.
 
-Each relation has exactly the columns of its schema in `clinicops.sources.schemas` (a column that no file
+Each relation has exactly the columns of its schema in `clinicops.schemas` (a column that no file
 has yet reads as NULL of its type), so the SQL never depends on which files happen to exist. With no
 file at all the relation is an empty typed table.
 """
@@ -13,7 +13,7 @@ import duckdb
 import pyarrow as pa
 
 from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
-from clinicops.sources.schemas import LAKE, OPS
+from clinicops.schemas import LAKE, OPS
 
 
 def duckdb_type(arrow_type: pa.DataType) -> str:

@@ -43,7 +43,7 @@ from clinicops.bench.sql import (
 )
 from clinicops.config import Config
 from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
-from clinicops.sources.schemas import LAKE, OPS
+from clinicops.schemas import LAKE, OPS
 from clinicops.sources.vocabulary import AdverseEvents, AppointmentTypes, cancelled_by_of, status_of
 from clinicops.warehouse.models import discover_models
 from clinicops.warehouse.raw import create_relation

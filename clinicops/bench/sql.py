@@ -7,7 +7,7 @@ from pathlib import Path
 
 import duckdb
 
-from clinicops.sources.schemas import LAKE
+from clinicops.schemas import LAKE
 from clinicops.warehouse.raw import create_relation, duckdb_type
 
 NO_FILES = "/nonexistent/clinicops-floor/*.parquet"  # a glob that matches nothing: an empty typed relation

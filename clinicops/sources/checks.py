@@ -14,9 +14,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from clinicops.schemas import LAKE, READ_CHECKS
 from clinicops.sources.common import RAW_VALUES, ReadContext
 from clinicops.sources.delimited import TextRows
-from clinicops.sources.schemas import LAKE, READ_CHECKS
 
 CONTROL = r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x1b]|[\n\r]"
 READ_RULES = ("malformed_row", "field_too_large", "control_characters", "timestamp_out_of_range",

@@ -20,10 +20,7 @@ import pyarrow as pa
 
 from clinicops.config import Config
 from clinicops.masking import shown_name
-from clinicops.sources.schemas import LAKE, READ_CHECKS
-
-RAW_VALUES = "_raw_values"
-BLANK = "[removed]"
+from clinicops.schemas import BLANK, LAKE, RAW_VALUES, READ_CHECKS
 
 
 class FileRejected(Exception):

@@ -15,9 +15,9 @@ import pyarrow as pa
 import pytest
 
 from clinicops.expectations.runner import RAW_VALUES, Rule, ValidationOutcome, Validator, When, load_suite, to_pandas
+from clinicops.schemas import LAKE, OPS, SOURCE_COLUMN
 from clinicops.sources.checks import READ_RULES
 from clinicops.sources.common import make_batch
-from clinicops.sources.schemas import LAKE, OPS, SOURCE_COLUMN
 from tests.expectations.conftest import T0
 
 if TYPE_CHECKING:

@@ -9,7 +9,7 @@ import pytest
 
 from clinicops.config import APPOINTMENT_TYPES, Config
 from clinicops.expectations.runner import SECTIONS, Rule, SuiteError, judged_schema, load_suite, parse_suite
-from clinicops.sources.schemas import LAKE
+from clinicops.schemas import LAKE
 
 # the rules the sources spec asks for, by lake table (the suites may hold more)
 REQUIRED_RULES = {

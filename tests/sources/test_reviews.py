@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from clinicops.config import parse_config
+from clinicops.schemas import LAKE
 from clinicops.sources.checks import staged_schema
 from clinicops.sources.common import RAW_VALUES, Batch, FileRejected, ReadContext
 from clinicops.sources.reviews import parse_response_name, parse_rfc3339, read_reviews
-from clinicops.sources.schemas import LAKE
 
 REVIEWER = "Zebulon Quigley"
 INGESTED = datetime(2026, 3, 10, 7, 0, tzinfo=UTC)

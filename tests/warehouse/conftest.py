@@ -20,7 +20,7 @@ import pytest
 
 from clinicops.config import Config, parse_config
 from clinicops.home import Home
-from clinicops.sources.schemas import LAKE, OPS
+from clinicops.schemas import LAKE, OPS
 from clinicops.warehouse.build import BuildResult, build_warehouse
 from clinicops.warehouse.publish import publish
 

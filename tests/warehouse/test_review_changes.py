@@ -20,7 +20,7 @@ import pytest
 
 from clinicops.config import parse_config
 from clinicops.home import Home
-from clinicops.sources.schemas import LAKE
+from clinicops.schemas import LAKE
 from clinicops.warehouse.build import build_warehouse
 from clinicops.warehouse.publish import publish
 from tests.warehouse.conftest import AS_OF, CONFIG, DEFAULT_INGESTED, review, snapshot, write_lake

@@ -1,43 +1,53 @@
 -- Outcome counts and rates per local start date, location, provider and appointment type, for every
--- combination with at least one non-excluded appointment. Rates are NULL when kept + missed is 0.
+-- combination with at least one non-excluded appointment. The counts are the sums of
+-- marts.appointment_outcomes_detail (where outcomes are counted); the rates are defined here, once, and are
+-- NULL when kept + missed is 0.
 with
 
-appointments as (
+detail as (
 
     select
-        start_date,
+        date,
         week_start,
         month,
         weekday,
         location_id,
         provider_id,
         appointment_type,
-        outcome
-    from core.appointments
-    where outcome <> 'excluded'
+        appointments,
+        completed,
+        no_show,
+        late_cancel,
+        early_cancel,
+        clinic_cancel,
+        upcoming,
+        unresolved,
+        kept_and_missed
+    from marts.appointment_outcomes_detail
 
 ),
 
-counted as (
+summed as (
 
     select
-        start_date as date,
+        date,
         week_start,
         month,
         weekday,
         location_id,
         provider_id,
         appointment_type,
-        count(*) as appointments,
-        count(*) filter (where outcome = 'completed') as completed,
-        count(*) filter (where outcome = 'no_show') as no_show,
-        count(*) filter (where outcome = 'late_cancel') as late_cancel,
-        count(*) filter (where outcome = 'early_cancel') as early_cancel,
-        count(*) filter (where outcome = 'clinic_cancel') as clinic_cancel,
-        count(*) filter (where outcome = 'upcoming') as upcoming,
-        count(*) filter (where outcome = 'unresolved') as unresolved
-    from appointments
-    group by start_date, week_start, month, weekday, location_id, provider_id, appointment_type
+        sum(appointments)::bigint as appointments,
+        sum(completed)::bigint as completed,
+        sum(no_show)::bigint as no_show,
+        sum(late_cancel)::bigint as late_cancel,
+        sum(early_cancel)::bigint as early_cancel,
+        sum(clinic_cancel)::bigint as clinic_cancel,
+        sum(upcoming)::bigint as upcoming,
+        sum(unresolved)::bigint as unresolved,
+        sum(kept_and_missed)::bigint as kept_and_missed
+    from detail
+    group by date, week_start, month, weekday, location_id, provider_id, appointment_type
 
 ),
 
@@ -59,11 +69,11 @@ final as (
         clinic_cancel,
         upcoming,
         unresolved,
-        completed + no_show + late_cancel as kept_and_missed,
-        no_show / nullif(completed + no_show + late_cancel, 0)::double as no_show_rate,
-        late_cancel / nullif(completed + no_show + late_cancel, 0)::double as late_cancel_rate,
-        (no_show + late_cancel) / nullif(completed + no_show + late_cancel, 0)::double as missed_rate
-    from counted
+        kept_and_missed,
+        no_show / nullif(kept_and_missed, 0)::double as no_show_rate,
+        late_cancel / nullif(kept_and_missed, 0)::double as late_cancel_rate,
+        (no_show + late_cancel) / nullif(kept_and_missed, 0)::double as missed_rate
+    from summed
 
 )
 

@@ -1,6 +1,6 @@
 -- Outcome counts per local start date, location, provider, appointment type, lead-time bucket and new vs
 -- returning patient: the no-show page's breakdowns under the dashboard's location and provider filters.
--- Sums of these counts give the same figures as marts.appointment_outcomes_daily.
+-- The one place outcomes are counted: marts.appointment_outcomes_daily sums these counts and divides.
 with
 
 appointments as (
@@ -69,10 +69,7 @@ final as (
         upcoming,
         unresolved,
         first_visits,
-        completed + no_show + late_cancel as kept_and_missed,
-        no_show / nullif(completed + no_show + late_cancel, 0)::double as no_show_rate,
-        late_cancel / nullif(completed + no_show + late_cancel, 0)::double as late_cancel_rate,
-        (no_show + late_cancel) / nullif(completed + no_show + late_cancel, 0)::double as missed_rate
+        completed + no_show + late_cancel as kept_and_missed
     from counted
 
 )
@@ -96,8 +93,5 @@ select
     upcoming,
     unresolved,
     first_visits,
-    kept_and_missed,
-    no_show_rate,
-    late_cancel_rate,
-    missed_rate
+    kept_and_missed
 from final

@@ -1,16 +1,20 @@
 -- No-shows and late cancellations by month of the local start date, lead-time bucket and appointment type.
--- Appointments without a known created_at (no lead time) are left out.
+-- Appointments without a known created_at (no lead time) are left out. The counts are sums of
+-- marts.appointment_outcomes_detail, where outcomes are counted.
 with
 
-appointments as (
+detail as (
 
     select
         month,
         lead_time_bucket,
         appointment_type,
-        outcome
-    from core.appointments
-    where outcome <> 'excluded' and lead_time_bucket is not null
+        appointments,
+        kept_and_missed,
+        no_show,
+        late_cancel
+    from marts.appointment_outcomes_detail
+    where lead_time_bucket is not null
 
 ),
 
@@ -20,11 +24,11 @@ counted as (
         month,
         lead_time_bucket,
         appointment_type,
-        count(*) as appointments,
-        count(*) filter (where outcome in ('completed', 'no_show', 'late_cancel')) as kept_and_missed,
-        count(*) filter (where outcome = 'no_show') as no_show,
-        count(*) filter (where outcome = 'late_cancel') as late_cancel
-    from appointments
+        sum(appointments)::bigint as appointments,
+        sum(kept_and_missed)::bigint as kept_and_missed,
+        sum(no_show)::bigint as no_show,
+        sum(late_cancel)::bigint as late_cancel
+    from detail
     group by month, lead_time_bucket, appointment_type
 
 ),

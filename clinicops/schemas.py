@@ -13,6 +13,8 @@ from __future__ import annotations
 import pyarrow as pa
 
 TS = pa.timestamp("us", tz="UTC")
+RAW_VALUES = "_raw_values"  # a read batch's source values as JSON text, PHI blanked (quarantine only)
+BLANK = "[removed]"  # what a blanked value reads as
 
 LINEAGE = [
     pa.field("_file", pa.string()),  # the file's name in the inbox
