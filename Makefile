@@ -12,6 +12,10 @@ OLD_DUCKDB_VERSION := 1.4.4
 # without it those tests skip and say why).
 CHROMIUM := /usr/bin/chromium
 
+# The suite runs in two pytest-xdist workers (a test file stays in one worker): most tests wait on a Prefect
+# server, a browser or a subprocess, so two share the two cores well. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
+
 .PHONY: demo test lint install chromium
 
 install: $(STAMP)
@@ -37,7 +41,7 @@ chromium:
 
 test: $(STAMP) $(OLD_DUCKDB)/.installed-$(OLD_DUCKDB_VERSION) chromium
 	$(VENV)/bin/ruff check .
-	CLINICOPS_OLD_DUCKDB_PYTHON=$(OLD_DUCKDB)/bin/python $(VENV)/bin/python -m pytest -q
+	CLINICOPS_OLD_DUCKDB_PYTHON=$(OLD_DUCKDB)/bin/python $(VENV)/bin/python -m pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -21,7 +21,11 @@ from clinicops.home import Home
 from clinicops.settings import configure_offline
 
 configure_offline()
-os.environ.setdefault("PREFECT_HOME", os.path.join(os.environ.get("TMPDIR", "/tmp"), "clinicops-test-prefect"))
+if "PREFECT_HOME" not in os.environ or os.environ.get("CLINICOPS_TEST_PREFECT_HOME") == os.environ["PREFECT_HOME"]:
+    # the in-process runs' Prefect state: one per pytest-xdist worker, so two workers never share a SQLite file
+    os.environ["PREFECT_HOME"] = os.path.join(os.environ.get("TMPDIR", "/tmp"), "clinicops-test-prefect") + (
+        f"-{os.environ['PYTEST_XDIST_WORKER']}" if "PYTEST_XDIST_WORKER" in os.environ else "")
+    os.environ["CLINICOPS_TEST_PREFECT_HOME"] = os.environ["PREFECT_HOME"]
 
 
 @pytest.fixture(scope="session")
@@ -66,10 +70,18 @@ def _stop_prefect_ephemeral_server() -> None:
             server.stop()
 
 
-def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    if not sys.platform.startswith("linux") or MARKER not in os.environ:
-        return
+@pytest.hookimpl(wrapper=True)
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int):
+    """After every other plugin's end of session (pytest-xdist's workers are gone by then): the leak check, in
+    the one process that ran the tests or, with workers, in the controller once they have ended."""
     _stop_prefect_ephemeral_server()
+    result = yield
+    if sys.platform.startswith("linux") and MARKER in os.environ and not hasattr(session.config, "workerinput"):
+        _check_for_leftover_processes(session)
+    return result
+
+
+def _check_for_leftover_processes(session: pytest.Session) -> None:
     deadline = time.monotonic() + 10
     left = processes_of_this_session()
     while left and time.monotonic() < deadline:  # a process told to stop may need a moment

@@ -24,6 +24,14 @@ import pytest
 from clinicops.dashboard.app import FOOTER
 from clinicops.home import Home
 
+# the page is drawn: Streamlit's script run has ended and no element is a placeholder or stale
+DRAWN = """(() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    return app !== null && app.dataset.testScriptState === 'notRunning'
+        && document.querySelectorAll('[data-testid=stSkeleton]').length === 0
+        && document.querySelectorAll('[data-stale=true]').length === 0;
+})()"""
+
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync", "--no-first-run"]
@@ -161,10 +169,10 @@ class Dashboard:
             self.page.remove_listener(event, listener)
 
     def wait_drawn(self, marker: str = FOOTER) -> None:
-        """Until the page's last element is drawn and no element is still a placeholder."""
+        """Until the page's last element is drawn, the script has finished its run, and no element is still a
+        placeholder or left over (stale) from the run before: a filter's rerun may keep old figures on show."""
         self.page.get_by_text(marker).first.wait_for(timeout=90_000)
-        self.page.wait_for_function("document.querySelectorAll('[data-testid=stSkeleton]').length === 0",
-                                    timeout=60_000)
+        self.page.wait_for_function(DRAWN, timeout=90_000)
 
     def open(self, path: str = "", marker: str = FOOTER, **params: str) -> None:
         self.page.goto(self.base + path + (f"?{urlencode(params)}" if params else ""))
