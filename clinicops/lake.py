@@ -1,9 +1,9 @@
 """Writing the lake (accepted rows) and the run history (ops rows) as Parquet.
 
 Every file is written to a hidden temporary name in its folder, fsynced, then renamed into place, so no
-partial file is ever read as data; files are created owner-only (0600). Lake files are named by content:
-the landed file version (its sha256) and the batch number; writing the same version again rewrites the
-same names.
+partial file is ever read as data; files are created owner-only (0600). Lake files are named by the run,
+the source and the judged chunk that wrote them (`<run_id>-<source>-<chunk>`); what a stopped run wrote for
+versions it never recorded in the manifest is taken out by the next run (`unrecorded_rows_removed`).
 """
 
 from __future__ import annotations
@@ -51,9 +51,9 @@ def months_of(table_name: str, data: pa.Table, timezone: str) -> pa.Array:
     return pc.fill_null(pc.strftime(column, format="%Y-%m"), "undated")  # a proposed booking may have no start
 
 
-def write_accepted(home: Home, table_name: str, data: pa.Table, version_id: str, batch_number: int,
-                   timezone: str) -> list[Path]:
-    """Accepted rows of one batch -> lake/<table>/month=YYYY-MM/<version id>-<batch>.parquet, one per month."""
+def write_accepted(home: Home, table_name: str, data: pa.Table, name: str, timezone: str) -> list[Path]:
+    """Accepted rows of one judged chunk (many files' batches) -> lake/<table>/month=YYYY-MM/<name>.parquet, one
+    per month of the data: a night's small files make a few lake files, not one per file and month."""
     if data.num_rows == 0:
         return []
     data = data.select(LAKE[table_name].names).cast(LAKE[table_name])
@@ -61,8 +61,25 @@ def write_accepted(home: Home, table_name: str, data: pa.Table, version_id: str,
     written = []
     for month in sorted(set(months.to_pylist())):
         part = data.filter(pc.equal(months, month))
-        written.append(write_parquet(part, home.lake_file(table_name, month, f"{version_id}-{batch_number:04d}")))
+        written.append(write_parquet(part, home.lake_file(table_name, month, name)))
     return written
+
+
+def unrecorded_rows_removed(path: Path, recorded_seqs: set[int]) -> str:
+    """A lake file of a run that stopped before it recorded every file version in it: keep the rows of the
+    versions the manifest holds (they will not be read again), drop the others (they will be). Returns
+    'kept', 'removed' or 'rewritten'."""
+    table = pq.read_table(path)
+    seqs = table.column("_file_seq")
+    keep = pc.is_in(seqs, value_set=pa.array(sorted(recorded_seqs), pa.int64()))
+    kept = pc.sum(keep).as_py() or 0
+    if kept == table.num_rows:
+        return "kept"
+    if kept == 0:
+        path.unlink()
+        return "removed"
+    write_parquet(table.filter(keep), path)
+    return "rewritten"
 
 
 def write_ops(home: Home, table_name: str, run_id: str, rows: list[dict], part: str = "") -> Path | None:

@@ -23,7 +23,7 @@ import pyarrow.parquet as pq
 from clinicops.config import Config
 from clinicops.errors import MachineError, is_machine_errno, machine_error
 from clinicops.home import SOURCES, Home
-from clinicops.lake import write_accepted, write_ops, write_parquet
+from clinicops.lake import unrecorded_rows_removed, write_accepted, write_ops, write_parquet
 from clinicops.masking import SMALL_CELL, shown_name
 from clinicops.sources.common import Batch, FileRejected, ReadContext
 from clinicops.sources.landing import InboxFile, Manifest, ManifestEntry, Refused, land, scan_inbox
@@ -278,23 +278,19 @@ def accept_source(home: Home, config: Config, validator: Validator, staged: Stag
     """Judge every staged batch with the source's suite: accepted rows to the lake, failed rows to the
     quarantine, results to the run history; then record each file version in the manifest.
 
-    Lake files stay named by (file version, its own batch number), whatever chunk a batch was judged in,
-    so a run killed half-way and run again rewrites the same names."""
+    Each judged chunk is one lake file per month (`<run_id>-<source>-<chunk>`), however many files it holds;
+    a run stopped before its manifest lines leaves rows the next run takes out (`clear_leftovers`)."""
     outcome = SourceOutcome(staged.source, files_skipped=staged.skipped, rejected=list(staged.rejected),
                             failure=staged.failure)
     quarantine: dict[tuple[str, str], list[dict]] = {}
     results: dict[tuple[str, str], dict[tuple, dict]] = {}
-    for table, pieces in _chunks(staged, chunk_rows):
+    for chunk, (table, pieces) in enumerate(_chunks(staged, chunk_rows)):
         batch = pa.concat_tables([pq.read_table(p.path) for p in pieces])
         verdict = validator.validate(table, batch, run_id=run_id, source=staged.source)
         keep = np.ones(batch.num_rows, dtype=bool)
         keep[verdict.rejected_rows] = False
-        offset = 0
-        for piece in pieces:
-            accepted = batch.slice(offset, piece.rows).filter(pa.array(keep[offset:offset + piece.rows]))
-            write_accepted(home, table, accepted, piece.file.planned.version_id, piece.number,
-                           config.practice.timezone)
-            offset += piece.rows
+        write_accepted(home, table, batch.filter(pa.array(keep)), f"{run_id}-{staged.source}-{chunk:04d}",
+                       config.practice.timezone)
         for q in verdict.quarantine:
             quarantine.setdefault((q["file_sha256"], q["file"]), []).append(q)
         for r in verdict.results:
@@ -333,10 +329,10 @@ def clean_work(home: Home, run_id: str) -> None:
     shutil.rmtree(home.work(run_id), ignore_errors=True)
 
 
-def clear_leftovers(home: Home) -> list[Path]:
-    """What a killed run left behind: its scratch batches and its half-built warehouse. Called under the
-    run lock, so no other run is using them; the lake and the manifest need no clean-up (temp names are
-    never read, and a version without its manifest line is simply ingested again)."""
+def clear_leftovers(home: Home, previous_run_id: str | None = None) -> list[Path]:
+    """What a stopped run left behind: its scratch batches, its half-built warehouse, and lake rows of file
+    versions it never recorded in the manifest (those versions are ingested again; temp names are never read).
+    Called under the run lock, so no other run is using them. Returns what was removed or rewritten."""
     leftovers = [p for p in (home.work_root.iterdir() if home.work_root.is_dir() else [])]
     leftovers += [p for p in (home.build_dir.iterdir() if home.build_dir.is_dir() else [])]
     for path in leftovers:
@@ -344,6 +340,11 @@ def clear_leftovers(home: Home) -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
+    if previous_run_id:
+        written = sorted(home.lake.glob(f"*/*/{previous_run_id}-*.parquet")) if home.lake.is_dir() else []
+        if written:
+            recorded = {entry.seq for entry in Manifest(home).entries.values()}
+            leftovers += [p for p in written if unrecorded_rows_removed(p, recorded) != "kept"]
     return leftovers
 
 

@@ -405,7 +405,7 @@ def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bo
         started_at = datetime.now(UTC)
         run_id = new_run_id(started_at)
         secure_home(home, gid)
-        leftovers = clear_leftovers(home)
+        leftovers = clear_leftovers(home, lock.previous_run_id)
         settled = settle_interrupted_run(home, lock.previous_run_id, found_by=run_id)
         if leftovers and settled is None:
             log.info("cleared %d leftover(s) of an earlier run", len(leftovers))

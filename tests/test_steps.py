@@ -11,7 +11,7 @@ from clinicops.config import load_config
 from clinicops.expectations.runner import Validator
 from clinicops.home import Home
 from clinicops.sources.landing import Manifest
-from clinicops.steps import accept_source, plan_run, run_history, stage_source
+from clinicops.steps import accept_source, clear_leftovers, plan_run, run_history, stage_source
 from clinicops.vault import Vault
 from tests.practice import booking, make_practice, write_csv
 
@@ -46,12 +46,35 @@ def test_files_judged_together_are_accounted_one_by_one(tmp_path: Path, chunk_ro
         ("bookings_2026-11.csv", 6), ("bookings_2026-11.csv", 7), ("c_bad.csv", 2)]
     versions = {e.name: e.version_id or e.sha256 for e in Manifest(home).entries.values()}
     assert set(versions) == {"bookings_2026-11.csv", "b_more.csv", "c_bad.csv"}
-    # each file's accepted rows sit in lake files named by that file's version, however they were chunked
-    assert got["lake"] == {
-        f"{versions['bookings_2026-11.csv']}-0000.parquet": ["A1", "A2", "A3", "A4"],
-        f"{versions['b_more.csv']}-0000.parquet": [f"M{i}" for i in range(5)],
-        f"{versions['c_bad.csv']}-0000.parquet": ["X2"],
-    }
+    # a judged chunk is one lake file per month, named by the run, the source and the chunk
+    assert sorted(id_ for ids in got["lake"].values() for id_ in ids) == sorted(
+        ["A1", "A2", "A3", "A4", "X2", *[f"M{i}" for i in range(5)]])
+    assert sorted(got["lake"]) == [f"run-1-bookings-{n:04d}.parquet" for n in range(1 if chunk_rows > 13 else 3)]
+
+
+def lake_ids(home: Home) -> list[str]:
+    return sorted(i for path in home.lake.rglob("*.parquet")
+                  for i in pq.read_table(path).column("appointment_id").to_pylist())
+
+
+@pytest.mark.parametrize("chunk_rows", [1, 50_000])
+def test_the_next_run_takes_out_rows_of_versions_a_stopped_run_never_recorded(tmp_path: Path,
+                                                                               chunk_rows: int) -> None:
+    """A run stopped between writing the lake and its manifest lines: the versions it did not record are read
+    again by the next run, so their rows (alone in a file, or beside recorded ones) leave the lake first."""
+    home, _ = ingest_bookings(tmp_path, chunk_rows)
+    lines = home.manifest.read_text().splitlines(keepends=True)
+    home.manifest.write_text("".join(line for line in lines if "c_bad.csv" not in line))
+    assert len(home.manifest.read_text().splitlines()) == len(lines) - 1
+
+    recorded = ["A1", "A2", "A3", "A4", *[f"M{i}" for i in range(5)]]
+    assert all(home.lake not in p.parents for p in clear_leftovers(home, "another-run"))  # its scratch only
+    assert lake_ids(home) == sorted([*recorded, "X2"])  # only the stopped run's own lake files are looked at
+    changed = clear_leftovers(home, "run-1")
+    assert lake_ids(home) == sorted(recorded)
+    assert len(changed) == 1 and (changed[0].exists() == (chunk_rows > 13))  # rewritten, or removed
+    assert plan_run(home)["bookings"].new[0].name == "c_bad.csv"  # ... and c_bad.csv is read again
+    assert clear_leftovers(home, "run-1") == []
 
 
 def test_an_unreadable_inbox_fails_its_source_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
