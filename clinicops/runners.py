@@ -90,7 +90,6 @@ def task_vault(vault: Vault | VaultAt, secret: Callable[[], str | None]) -> Iter
     if isinstance(vault, Vault):
         yield vault
         return
-    private_process()
     lock = vault.path.with_name(f".{vault.path.name}.lock")
     lock.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(lock, os.O_RDWR | os.O_CREAT, 0o600)
