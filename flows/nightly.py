@@ -23,7 +23,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.states import Completed, Failed, State
 
 from clinicops import progress
-from clinicops.config import Config, load_config
+from clinicops.config import Config, Runner, load_config
 from clinicops.errors import MachineError, machine_error
 from clinicops.expectations.report import render_report
 from clinicops.expectations.runner import Validator
@@ -32,6 +32,7 @@ from clinicops.lake import ops_table, write_ops, write_parquet
 from clinicops.modes import owner_only, readers_gid, secure_home, share_file
 from clinicops.notify import send, should_notify, summary_payload
 from clinicops.runlock import run_lock
+from clinicops.runners import VaultAt, prefect_api_for, shareable, task_vault, with_runner
 from clinicops.sources.pull import PullResult, pull_site, sites_to_pull
 from clinicops.steps import (
     RUNNING,
@@ -126,9 +127,10 @@ def plan(home: Home) -> dict[str, SourcePlan]:
 
 @task(name="ingest", cache_policy=NO_CACHE)
 @_returns_machine_errors
-def ingest(home: Home, config: Config, vault: Vault, source_plan: SourcePlan, run_id: str) -> StagedSource:
+def ingest(home: Home, config: Config, vault: Vault | VaultAt, source_plan: SourcePlan, run_id: str) -> StagedSource:
     progress.started("ingest", source_plan.source)
-    staged = stage_source(home, config, vault, source_plan, run_id)
+    with task_vault(vault, vault_secret) as opened:  # on Dask: opened in the worker, one source at a time
+        staged = stage_source(home, config, opened, source_plan, run_id)
     progress.done("ingest", source_plan.source, "ingest %s: %d new file(s), %d already ingested", source_plan.source,
                   len(source_plan.new), len(source_plan.skipped))
     return staged
@@ -237,7 +239,8 @@ def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, sta
     plans = _checked(plan(home))
     if pull_failures:
         plans["reviews"].failure = "; ".join(filter(None, [plans["reviews"].failure, *pull_failures]))
-    staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, vault, plans[s], run_id)
+    shared_vault = shareable(vault)  # the open vault for threads, only its path for another process
+    staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, shared_vault, plans[s], run_id)
                       for s in SOURCES}
     for source, future in staged_futures.items():
         try:
@@ -390,7 +393,7 @@ def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = Fa
     gid = readers_gid(config.home.readers_group)
     with owner_only():
         try:
-            summary = _run_locked(home, gid, as_of, in_flow)
+            summary = _run_locked(home, gid, as_of, in_flow, config.runner)
         except OSError as e:
             raise machine_error(e) or MachineError(e.filename or home.root, e.errno or 0, e.strerror) from e
     if should_notify(summary.exit_code):  # a failed or rejected night: tell someone (no patient data)
@@ -398,7 +401,9 @@ def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = Fa
     return summary
 
 
-def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bool) -> RunSummary:
+def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bool,
+                runner: Runner | None = None) -> RunSummary:
+    runner = runner or Runner()
     home.make_dirs()
     Vault.open(home.vault, vault_secret())  # a wrong or missing vault key stops the run before anything is touched
     with run_lock(home) as lock:
@@ -412,11 +417,12 @@ def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bo
         lock.name_run(run_id)
         as_of = as_of or started_at
         try:
-            if in_flow:  # a scheduled run: the night inside the flow run already going
+            if in_flow and runner.kind == "threads":  # a scheduled run: the night inside the flow run going
                 outcome = _flow_night(home, run_id, as_of, started_at)
-            else:
-                outcome = nightly(str(home.root), run_id, as_of, started_at, return_state=True).result(
-                    raise_on_failure=False)
+            else:  # on Dask a scheduled night is a child flow run: a flow run's task runner is set as it starts
+                with prefect_api_for(runner):
+                    outcome = with_runner(nightly, runner)(str(home.root), run_id, as_of, started_at,
+                                                           return_state=True).result(raise_on_failure=False)
         except Exception as e:  # noqa: BLE001 - Prefect itself could not run the flow
             outcome = e
         secure_home(home, gid)
