@@ -30,8 +30,9 @@ Decisions where `sources.md` is silent (documented here, tested in `tests/source
 - Privacy: `_raw_values` never holds reviewer identity (user, author_*, profile photos, authorAttribution,
   reviewer, displayName... at any depth, and the owner's `reviewReply`, which often greets the reviewer
   by name): such values are replaced by a marker. Yelp / Places review text is left out of
-  `_raw_values` too unless `keep_review_text` is set. CSV columns that look like a person's name
-  (reviewer, author, user, name...) are blanked the same way.
+  `_raw_values` too unless `keep_review_text` is set, and kept text (`text`, Places (New)'s `originalText`,
+  the Business Profile's `comment`) is only marked as there: it is free text, kept masked in `text`. CSV
+  columns that look like a person's name (reviewer, author, user, name...) are blanked the same way.
 - `seen_date` of a review from a saved response is the fetch date of its file name (the day the site
   listed it); CSV reviews have none (the build falls back to the local date the file was ingested).
 - A Business Profile list with no `nextPageToken` lists every review of the location
@@ -102,6 +103,9 @@ IDENTITY_KEYS = frozenset(
         "reviewReply",
     )
 )
+# keys of a response's review whose values are its free text (the text, Places (New)'s `originalText`, the Business
+# Profile's `comment`): kept text goes to the `text` column masked, and the raw values only say it was there
+REVIEW_TEXT_KEYS = ("text", "originalText", "comment")
 _CSV_PERSON = re.compile(r"reviewer|author|user|display_?name|profile|patient|^(first_|last_|full_)?name$", re.I)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _RFC3339 = re.compile(r"^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(Z|z|[+-]\d{2}:?\d{2})?$")
@@ -363,7 +367,7 @@ class _Response:
             "origin": origin,
             "seen_date": self.name.fetch_date,
             **self.ctx.lineage(row_number),
-            "_raw_values": raw_json(scrub(raw)),
+            "_raw_values": raw_json(scrub(raw), REVIEW_TEXT_KEYS),  # free text: shown as removed, never as typed
         }
 
     def snapshot(self, *, site: str, origin: str, rating: Any, count: Any, raw: dict,

@@ -507,6 +507,21 @@ def test_reviewer_names_appear_nowhere(tmp_path: Path, keep_text: bool) -> None:
     assert "reviewer name" not in csv_raw and "stars_shown" not in csv_raw and csv_raw["rating"] == "5"
 
 
+def test_kept_review_text_is_marked_removed_in_the_raw_values(tmp_path: Path) -> None:
+    """Free text never reaches the quarantine as typed: Places (New)'s `originalText` (no column of the
+    contract, so the quarantine would only mask it) as much as `text` and the Business Profile's `comment`."""
+    named = "Eustacia Vanderbeek cried all session"
+    body = places_new()
+    body["reviews"][0]["text"]["text"] = body["reviews"][0]["originalText"]["text"] = named
+    new = rows(read(tmp_path, f"google__{PLACE_ID}__reviews__2026-01-20.json", body, keep_text=True), "reviews")
+    assert new[0]["text"] == named  # kept, as keep_review_text allows (contact details masked)
+    raw = json.loads(new[0][RAW_VALUES])
+    assert raw["text"] == raw["originalText"] == "[removed]" and "Vanderbeek" not in new[0][RAW_VALUES]
+    gbp = rows(read(tmp_path, f"google_business_profile__{GBP_LOCATION}__reviews__2026-02-02.json", gbp_reviews()),
+               "reviews")
+    assert json.loads(gbp[0][RAW_VALUES])["comment"] == "[removed]" and gbp[0]["text"] == "Dr. Okafor listened."
+
+
 # ---- generic review CSV ------------------------------------------------------------------------------------------
 
 
