@@ -45,8 +45,13 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ.setdefault(MARKER, uuid.uuid4().hex)
 
 
+RESOURCE_TRACKER = b"from multiprocessing.resource_tracker import main"
+
+
 def processes_of_this_session() -> dict[int, str]:
-    """pid -> command line of every other live process whose environment carries this session's marker."""
+    """pid -> command line of every other live process whose environment carries this session's marker, but
+    multiprocessing's resource tracker of this very process (a Dask cluster a test started and stopped leaves
+    it; it reads a pipe from this process and ends when this process does)."""
     wanted = f"{MARKER}={os.environ[MARKER]}".encode()
     found: dict[int, str] = {}
     for entry in Path("/proc").iterdir():
@@ -54,8 +59,11 @@ def processes_of_this_session() -> dict[int, str]:
             continue
         try:
             if wanted in (entry / "environ").read_bytes().split(b"\0"):
-                if (entry / "stat").read_text().rsplit(")", 1)[1].split()[0] == "Z":
+                state, parent = (entry / "stat").read_text().rsplit(")", 1)[1].split()[:2]
+                if state == "Z":
                     continue  # a zombie is already dead
+                if int(parent) == os.getpid() and RESOURCE_TRACKER in (entry / "cmdline").read_bytes():
+                    continue
                 found[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:200]
         except OSError:
             continue

@@ -98,7 +98,7 @@ def booking_batch(rows: TextRows, ctx: ReadContext, types: AppointmentTypes, sou
         "created_is_date_only": times["created_at"].date_only,
         "cancelled_at": times["cancelled_at"].at,
         "cancelled_by": cancelled_by,
-        **_referral(col["referral_source"], patient_key, ctx),
+        **referral_coded(col["referral_source"], patient_key, ctx),
         "updated_at": pc.coalesce(times["updated_at"].at, pa.scalar(ctx.ingested_at, TS)),
         "age_band": band,
         "source_format": columns.constant(source_format, n, pa.string()),
@@ -109,7 +109,7 @@ def booking_batch(rows: TextRows, ctx: ReadContext, types: AppointmentTypes, sou
     return batch_table("bookings", data)
 
 
-def _referral(text: pa.Array, patient_key: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
+def referral_coded(text: pa.Array, patient_key: pa.Array, ctx: ReadContext) -> dict[str, pa.Array]:
     """The referral answer in coded form (operations.md, "Privacy"): its normalised text only where it matched
     a configured word, and for every answer given a vault-keyed one-way name (so the build can tell 'other'
     from 'unknown' and count patients per phrase without the phrase)."""

@@ -11,15 +11,15 @@ key as their bookings.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from clinicops.config import referral_key, referral_variants
+from clinicops.config import referral_key
 from clinicops.sources import columns
+from clinicops.sources.bookings import referral_coded
 from clinicops.sources.checks import ReadChecks, batch_table, lineage_columns
 from clinicops.sources.common import RAW_VALUES, Batch, FileRejected, ReadContext
 from clinicops.sources.delimited import TextRows, header_key, read_delimited
@@ -27,7 +27,6 @@ from clinicops.sources.profiles import Profile, ProfileError, map_columns, profi
 
 PHI = ("patient_id", "patient_first_name", "patient_last_name", "patient_dob", "patient_phone", "patient_email",
        "referral_source")
-_NOT_ALNUM = re.compile(r"[^a-z0-9]+")
 
 
 def _rows(path: Path, name: str, profile: Profile, batch_rows: int) -> Iterator[TextRows]:
@@ -46,18 +45,17 @@ def intake_batch(rows: TextRows, ctx: ReadContext, source_format: str) -> pa.Tab
     checks.control_characters("patient_id", patient)
     dates = columns.instants(columns.text(rows.column("intake_date")), ctx.zone)
     checks.timestamp_out_of_range("intake_date", dates.out_of_range)
-    variants = {key for key, _ in referral_variants(ctx.config)}
     answer = rows.column("referral_source")
     given = columns.mapped(answer, lambda t: bool(referral_key(t)) if t else False, pa.bool_())
-    matched = columns.mapped(answer, lambda t: _NOT_ALNUM.sub(" ", t.lower()).strip()
-                             if t and referral_key(t) in variants else None)
+    patient_key = columns.mapped(patient, lambda pid: ctx.patient_key(pid) if pid and ctx.patient_key else None)
+    # as in a booking: the text only where it matched a configured word; the vault counts the unmatched phrases
+    coded = referral_coded(answer, patient_key, ctx)
     shown = {c: rows.columns[c] for c in ("patient_id", "intake_date", "referral_source") if c in rows.columns}
     data = {
-        "patient_key": columns.mapped(patient, lambda pid: ctx.patient_key(pid) if pid and ctx.patient_key
-                                      else None),
+        "patient_key": patient_key,
         "intake_date": columns.local_dates(dates.at, ctx.zone),
         "referral_given": pc.fill_null(given, False),
-        "referral_matched_text": matched,
+        "referral_matched_text": coded["referral_source_raw"],
         "source_format": columns.constant(source_format, n, pa.string()),
         **lineage_columns(ctx, rows.lines),
         **checks.columns(),

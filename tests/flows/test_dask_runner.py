@@ -57,15 +57,6 @@ def cluster(sites: FakeSites) -> Iterator[str]:
         yield started.scheduler_address
     finally:
         started.close()
-        stop_resource_tracker()
-
-
-def stop_resource_tracker() -> None:
-    """A cluster started in this process starts multiprocessing's resource tracker, which lives as long as
-    this process does (a night run from the command line ends it by ending); stop it with the cluster."""
-    from multiprocessing import resource_tracker
-
-    resource_tracker._resource_tracker._stop()
 
 
 def practice(root: Path, sites: FakeSites, runner: str = "") -> Home:
@@ -180,4 +171,3 @@ def test_a_scheduled_night_on_a_local_cluster_of_its_own(on_threads, tmp_path: P
     summary = state.result(raise_on_failure=False)
     assert isinstance(summary, RunSummary) and summary.exit_code == 0, summary
     assert warehouse_contents(home) == warehouse_contents(on_threads[0])
-    stop_resource_tracker()

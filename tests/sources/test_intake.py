@@ -59,3 +59,22 @@ def test_an_intake_file_without_the_columns_is_rejected_by_name(tmp_path: Path) 
     with pytest.raises(FileRejected) as rejected:
         read(path)
     assert str(rejected.value).startswith("intake.csv: ") and "Bartholomew" not in str(rejected.value)
+
+
+def test_unmatched_intake_answers_are_counted_per_patient_for_the_phrase_book(tmp_path: Path) -> None:
+    """As for a booking's answer: the reader hands each (phrase key, phrase, patient) once to the vault's
+    phrase book, which shows a phrase only once 11 patients gave it; the matched answer is not noted."""
+    path = tmp_path / "intake_2026-11.csv"
+    path.write_text("patient_id,intake_date,referral_source\n"
+                    "P-1,2026-11-02,Saw a Billboard!\n"
+                    "P-1,2026-11-03,saw a billboard\n"
+                    "P-2,2026-11-03,Saw a billboard\n"
+                    "P-3,2026-11-04,Google\n")
+    noted: list[tuple] = []
+    ctx = ReadContext(config=small_config(), source="intake", file_name=path.name, sha256="c" * 64, file_seq=6,
+                      ingested_at=INGESTED, patient_key=lambda pid: f"pk_{pid}", phrase_key=lambda t: f"ph_{t}",
+                      note_phrases=noted.extend)
+    rows = [row for batch in read_intake(path, ctx) for row in batch.data.to_pylist()]
+    assert [r["referral_matched_text"] for r in rows] == [None, None, None, "google"]
+    assert sorted(noted) == [("ph_saw a billboard", "saw a billboard", "pk_P-1"),
+                             ("ph_saw a billboard", "saw a billboard", "pk_P-2")]
