@@ -307,13 +307,14 @@ def accept_source(home: Home, config: Config, validator: Validator, staged: Stag
         outcome.rows_accepted += int(keep.sum())
         outcome.rows_quarantined += len(verdict.quarantine)
 
+    # the source's quarantine and results: one history file each for the run, however many files it read
+    keys = list(dict.fromkeys((f.planned.sha256, shown_name(f.planned.name)) for f in staged.files))  # as batches do
+    write_ops(home, "quarantine", run_id, [q for key in keys for q in quarantine.get(key, [])], staged.source)
+    write_ops(home, "validation_results", run_id, [r for key in keys for r in results.get(key, {}).values()],
+              staged.source)
     manifest = Manifest(home)
     for staged_file in staged.files:  # every lake row of the source is written: now the versions count as in
         planned = staged_file.planned
-        part = f"{staged.source}-{planned.version_id[:16]}"
-        file_key = (planned.sha256, shown_name(planned.name))  # how the batches name the file version
-        write_ops(home, "quarantine", run_id, quarantine.get(file_key, []), part)
-        write_ops(home, "validation_results", run_id, list(results.get(file_key, {}).values()), part)
         manifest.record(ManifestEntry(staged.source, planned.name, planned.sha256, planned.size, planned.seq, run_id,
                                       staged_file.ingested_at.isoformat(), planned.version_id))
         outcome.files_read += 1
