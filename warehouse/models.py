@@ -6,6 +6,7 @@ A model is one `<layer>/<table>.sql` file (one query, no trailing `;`) with a si
 description = "What one row is and what it is for."
 grain = "appointment"
 key = ["appointment_id"]          # asserted unique after the build
+cluster = ["start_date"]          # optional: stored in this order (date filters then skip row groups)
 
 [columns]                         # every output column, and nothing else
 appointment_id = "The scheduling system's appointment id."
@@ -51,6 +52,7 @@ class Model:
     grain: str
     key: tuple[str, ...]
     columns: dict[str, str]  # output column -> comment, in the sidecar's order
+    cluster: tuple[str, ...] = ()  # stored in this order, so a filter on these columns skips row groups
 
     @property
     def qualified(self) -> str:
@@ -66,7 +68,8 @@ class Model:
         return {f"{schema.lower()}.{table.lower()}" for schema, table in _REFERENCE.findall(text)}
 
 
-def _parse_sidecar(layer: str, name: str, text: str) -> tuple[str, str, tuple[str, ...], dict[str, str]]:
+def _parse_sidecar(layer: str, name: str, text: str
+                   ) -> tuple[str, str, tuple[str, ...], dict[str, str], tuple[str, ...]]:
     where = f"{layer}.{name}"
     try:
         doc = tomllib.loads(text)
@@ -87,7 +90,14 @@ def _parse_sidecar(layer: str, name: str, text: str) -> tuple[str, str, tuple[st
     missing_key = [k for k in key if k not in columns]
     if missing_key:
         raise ModelError(f"{where}: key column(s) {', '.join(missing_key)} are not documented in [columns]")
-    return description, grain, tuple(key), dict(columns)
+    cluster = doc.get("cluster", [])
+    if not isinstance(cluster, list) or not all(isinstance(c, str) and c in columns for c in cluster):
+        raise ModelError(f"{where}: `cluster` is a list of the model's documented columns")
+    unknown = sorted(set(doc) - {"description", "grain", "key", "columns", "cluster"})
+    if unknown:
+        raise ModelError(f"{where}: sidecar key(s) {', '.join(unknown)} unknown (description, grain, key, cluster, "
+                         "columns)")
+    return description, grain, tuple(key), dict(columns), tuple(cluster)
 
 
 def load_model(layer: str, name: str, sql: str, sidecar: str) -> Model:
@@ -99,8 +109,8 @@ def load_model(layer: str, name: str, sql: str, sidecar: str) -> Model:
     body = sql.strip().rstrip(";").strip()
     if not body:
         raise ModelError(f"{layer}.{name}: the SQL file is empty")
-    description, grain, key, columns = _parse_sidecar(layer, name, sidecar)
-    return Model(layer, name, body, description, grain, key, columns)
+    description, grain, key, columns, cluster = _parse_sidecar(layer, name, sidecar)
+    return Model(layer, name, body, description, grain, key, columns, cluster)
 
 
 def discover_models(root: Traversable | None = None) -> list[Model]:
