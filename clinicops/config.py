@@ -11,7 +11,7 @@ from __future__ import annotations
 import difflib
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -253,10 +253,12 @@ def _nearest(word: str, known: Iterable[str]) -> str:
     return f"; did you mean {close[0]!r}?" if close else ""
 
 
-def _describe(error: dict) -> tuple[str, str]:
+def describe_error(error: dict, table_at: Callable[[tuple], type[BaseModel] | None]) -> tuple[str, str]:
+    """A pydantic error of a TOML file's schema as the key path staff read and a plain problem; an unknown key
+    names the known keys of the table `table_at(its parent's location)` and the nearest of them."""
     loc = tuple(error["loc"])
     if error["type"] == "extra_forbidden":
-        parent = _model_at(loc[:-1])
+        parent = table_at(loc[:-1])
         known = sorted(parent.model_fields) if parent else []
         listed = f" (known here: {', '.join(known)})" if known else ""
         return _path(loc), f"is not a known key{_nearest(str(loc[-1]), known)}{listed}"
@@ -296,7 +298,7 @@ def parse_config(data: dict, where: str = "clinicops.toml") -> Config:
     try:
         file = ConfigFile.model_validate(data)
     except ValidationError as e:
-        key, problem = _describe(e.errors()[0])
+        key, problem = describe_error(e.errors()[0], _model_at)
         more = len(e.errors()) - 1
         raise ConfigError(f"{where}: {key}: {problem}" + (f" (and {more} more problem(s))" if more else "")) from None
 

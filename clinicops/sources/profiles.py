@@ -42,7 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 
-from clinicops.config import _nearest, _path
+from clinicops.config import describe_error
 from clinicops.sources.delimited import header_key
 
 CANONICAL = "canonical"
@@ -187,27 +187,16 @@ class Profile:
 _TABLES: dict[str, type[BaseModel]] = {"profile": ProfileTable}
 
 
-def _describe(error: dict) -> tuple[str, str]:
-    """A pydantic error as the profile's key path and a plain problem."""
-    loc = tuple(error["loc"])
-    if error["type"] == "extra_forbidden":
-        parent = ProfileFile if len(loc) == 1 else _TABLES.get(str(loc[0])) if len(loc) == 2 else None
-        known = sorted(parent.model_fields) if parent else []
-        listed = f" (known here: {', '.join(known)})" if known else ""
-        return _path(loc), f"is not a known key{_nearest(str(loc[-1]), known)}{listed}"
-    if error["type"] == "missing":
-        return _path(loc), "is required"
-    message = str(error["msg"]).removeprefix("Value error, ")
-    if "input" in error and not isinstance(error["input"], (dict, list)) and error["type"] != "value_error":
-        message += f", not {error['input']!r}"
-    return _path(loc), message
+def _table_at(loc: tuple) -> type[BaseModel] | None:
+    """The profile table holding a key at `loc` (the file itself, or [profile])."""
+    return ProfileFile if not loc else _TABLES.get(str(loc[0])) if len(loc) == 1 else None
 
 
 def parse_profile(data: dict, where: str) -> Profile:
     try:
         file = ProfileFile.model_validate(data)
     except ValidationError as e:
-        key, problem = _describe(e.errors()[0])
+        key, problem = describe_error(e.errors()[0], _table_at)
         raise ProfileError(f"{where}: {key}: {problem}") from None
     given = set(file.columns) | set(file.constants)
     if file.profile.kind == "intake":
