@@ -248,10 +248,9 @@ CHUNK_ROWS = 50_000  # rows judged by one GX call: small files share one (its fi
 
 @dataclass(frozen=True)
 class _Piece:
-    """One staged batch: the `number`-th batch of a file version, for one lake table."""
+    """One staged batch of a file version, for one lake table."""
 
     file: StagedFile
-    number: int
     table: str
     path: Path
     rows: int
@@ -261,8 +260,8 @@ def _chunks(staged: StagedSource, limit: int) -> Iterator[tuple[str, list[_Piece
     """The staged batches grouped per lake table into chunks of about `limit` rows (whole batches only)."""
     pending: dict[str, list[_Piece]] = {}
     for staged_file in staged.files:
-        for number, (table, path) in enumerate(staged_file.batches):
-            piece = _Piece(staged_file, number, table, path, pq.ParquetFile(path).metadata.num_rows)
+        for table, path in staged_file.batches:
+            piece = _Piece(staged_file, table, path, pq.ParquetFile(path).metadata.num_rows)
             held = pending.setdefault(table, [])
             if held and sum(p.rows for p in held) + piece.rows > limit:
                 yield table, held

@@ -309,28 +309,27 @@ def unresolved_appointments(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.Da
 
 # --- Referral sources ------------------------------------------------------------------------------------
 
-def _month_range(f: Filters) -> list:
-    return [f.start.replace(day=1), f.end]
+def _months_where(f: Filters, month_column: str) -> tuple[str, list]:
+    """The months of the range (and the location, if one is chosen) as a where clause and its parameters."""
+    parts, params = [f"{month_column} between ? and ?"], [f.start.replace(day=1), f.end]
+    if f.location:
+        parts.append("location_id = ?")
+        params.append(f.location)
+    return " and ".join(parts), params
 
 
 def new_patients_by_source(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """New patients per cohort month and referral source (location of the first visit)."""
-    parts, params = ["month between ? and ?"], _month_range(f)
-    if f.location:
-        parts.append("location_id = ?")
-        params.append(f.location)
+    where, params = _months_where(f, "month")
     return _df(con, f"""
         select month, referral_source, sum(new_patients) as new_patients
-        from marts.new_patients_monthly where {' and '.join(parts)}
+        from marts.new_patients_monthly where {where}
         group by month, referral_source order by month, referral_source""", params)
 
 
 def referral_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """The funnel per referral source for patients whose first booking falls in the months of the range."""
-    parts, params = ["first_booking_month between ? and ?"], _month_range(f)
-    if f.location:
-        parts.append("location_id = ?")
-        params.append(f.location)
+    where, params = _months_where(f, "first_booking_month")
     return _df(con, f"""
         with counted as (
             select referral_source, count(*) as patients_booked,
@@ -338,7 +337,7 @@ def referral_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
                    count(*) filter (where infusion_started) as infusions_started,
                    count(*) filter (where series_completed) as series_completed,
                    median(days_to_first_infusion::double) as median_days_to_first_infusion
-            from marts.referral_patients where {' and '.join(parts)}
+            from marts.referral_patients where {where}
             group by grouping sets ((referral_source), ())
         )
         select coalesce(referral_source, 'all sources') as referral_source, patients_booked,
@@ -354,14 +353,11 @@ def referral_funnel(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
 
 def review_ratings(con: duckdb.DuckDBPyConnection, f: Filters) -> pd.DataFrame:
     """Per month, site and location: new reviews, their average, the cumulative and the reported rating."""
-    parts, params = ["month between ? and ?"], _month_range(f)
-    if f.location:
-        parts.append("location_id = ?")
-        params.append(f.location)
+    where, params = _months_where(f, "month")
     return _df(con, f"""
         select month, site, location_id, new_reviews, avg_rating, cumulative_reviews, cumulative_avg_rating,
                reported_rating, reported_review_count
-        from marts.review_ratings_monthly where {' and '.join(parts)} order by month, site, location_id""", params)
+        from marts.review_ratings_monthly where {where} order by month, site, location_id""", params)
 
 
 # --- Data health -----------------------------------------------------------------------------------------
