@@ -57,6 +57,17 @@ COL = "test-practice-columbia"
 '''
 
 
+# the value maps a practice adds to the shipped Jane profile: its provider, location and chair names
+JANE_VALUES = '''
+[values.provider_id]
+"Ada Okafor" = "P-OKAFOR"
+[values.location_id]
+"Columbia" = "COL"
+[values.resource_id]
+"Chair 1" = "CHAIR-1"
+'''
+
+
 def small_config() -> Config:
     return parse_config(SMALL_PRACTICE)
 

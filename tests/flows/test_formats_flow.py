@@ -12,19 +12,11 @@ import duckdb
 import pytest
 
 from clinicops.cli import main
-from tests.practice import make_practice
+from tests.practice import JANE_VALUES, make_practice
 
 # planted identifiers: FHIR display names and the intake export's free text
 PLANTED = ["Peter James Chalmers", "Chalmers", "Amy V. Shaw", "Bartholomew", "Fairweather", "803-555-0177",
            "bf@example.com", "Isadora"]
-JANE_PROFILE_VALUES = '''
-[values.provider_id]
-"Ada Okafor" = "P-OKAFOR"
-[values.location_id]
-"Columbia" = "COL"
-[values.resource_id]
-"Chair 1" = "CHAIR-1"
-'''
 
 
 def _appointment(appointment_id: str, patient: str, display: str, status: str, start: str, updated: str) -> dict:
@@ -56,7 +48,7 @@ def night(tmp_path_factory: pytest.TempPathFactory):
     (inbox / "epic_error.json").write_text(json.dumps(
         {"resourceType": "OperationOutcome", "issue": [{"severity": "error", "code": "security"}]}))
     text = (Path(__file__).parents[2] / "clinicops" / "profiles" / "jane-appointments.toml").read_text()
-    (home.profiles / "jane-appointments.toml").write_text(text + JANE_PROFILE_VALUES)
+    (home.profiles / "jane-appointments.toml").write_text(text + JANE_VALUES)
     (inbox / "jane_appointments_nov.csv").write_bytes(
         b"Appointment ID;Date;Start Time;End Time;Patient;Patient Number;Staff Member;Treatment;Location;Room;State;"
         b"Booked At;Cancelled At\r\n"

@@ -12,7 +12,7 @@ import pytest
 from clinicops.sources.common import FileRejected, ReadContext
 from clinicops.sources.profiled import read_bookings
 from clinicops.sources.profiles import ProfileError, load_profile, profile_for, shipped_profiles
-from tests.practice import small_config
+from tests.practice import JANE_VALUES, small_config
 
 INGESTED = datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 CLIENTS = ["Margarethe Quackenbush", "Hildegard Pfefferkorn", "Pfefferkorn, Hildegard"]
@@ -89,14 +89,6 @@ def test_simplepractice_attendance_report(tmp_path: Path) -> None:
     assert json.loads(first["_raw_values"])["patient_id"] == "[removed]"
 
 
-JANE_VALUES = '''
-[values.provider_id]
-"Ada Okafor" = "P-OKAFOR"
-[values.location_id]
-"Columbia" = "COL"
-[values.resource_id]
-"Chair 1" = "CHAIR-1"
-'''
 
 # Jane's appointments report in a ';' locale: local times written with a literal Z, the end a time alone,
 # a same-day booking created after its date-only start, CRLF.
