@@ -149,6 +149,9 @@ def _serve_deployment(home: Home, config: Config, *, limit: int = 1) -> int:
     )
     print(f"clinicops serve: deployment clinicops-nightly/{deployment.name}, cron {config.schedule.cron!r} "
           f"in {config.practice.timezone}; Ctrl-C stops", flush=True)
-    prefect.serve(deployment, limit=limit, print_starting_message=False)
+    try:
+        prefect.serve(deployment, limit=limit, print_starting_message=False)
+    except KeyboardInterrupt:  # Ctrl-C before Prefect's runner took it over (just after registering): a stop too
+        pass
     print("clinicops serve: stopped", flush=True)
     return 0
