@@ -94,10 +94,29 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
-    return _run(home, _parse_as_of(args.as_of, home))
+    return _run(home, _parse_as_of(args.as_of, home), full_rebuild=args.full_rebuild)
 
 
-def _run(home: Home, as_of: datetime | None) -> int:
+def _local_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    home = _home(args)
+    first, last = _local_date(args.first, "--from"), _local_date(args.last, "--to")
+    if last < first:
+        raise ConfigError(f"--to {last} is before --from {first}")
+    if not home.warehouse.is_file():
+        print(f"no warehouse in {home.root} yet: run a night first (clinicops run)", file=sys.stderr)
+        return 1
+    return _run(home, _parse_as_of(args.as_of, home), backfill=(first, last), full_rebuild=args.full_rebuild)
+
+
+def _run(home: Home, as_of: datetime | None, *, backfill: tuple[date, date] | None = None,
+         full_rebuild: bool = False) -> int:
     from clinicops.flows.nightly import run_nightly
     from clinicops.progress import live_progress
     from clinicops.report_cli import print_run_summary
@@ -106,7 +125,7 @@ def _run(home: Home, as_of: datetime | None) -> int:
     print(f"clinicops run on {home.root}", flush=True)
     try:
         with live_progress():
-            summary = run_nightly(home, as_of)
+            summary = run_nightly(home, as_of, backfill=backfill, full_rebuild=full_rebuild)
     except RunLocked as e:
         print(f"error: {e}", file=sys.stderr)
         return 1
@@ -215,7 +234,17 @@ def build_parser() -> argparse.ArgumentParser:
     p = with_home(_sub(sub, "run", "run tonight's work now: take the inbox, check it, publish the warehouse",
                        common))
     p.add_argument("--as-of", help="the run's reference time (ISO 8601; naive = practice-local); default now")
+    p.add_argument("--full-rebuild", action="store_true",
+                   help="build the warehouse whole from the lake instead of refreshing what the new files touch")
     p.set_defaults(func=cmd_run)
+
+    p = with_home(_sub(sub, "backfill", "re-derive a date range of the warehouse from what is already landed "
+                                       "(nothing new is read from the inbox), and publish it", common))
+    p.add_argument("--from", dest="first", required=True, metavar="DATE", help="first local date (YYYY-MM-DD)")
+    p.add_argument("--to", dest="last", required=True, metavar="DATE", help="last local date (YYYY-MM-DD)")
+    p.add_argument("--as-of", help="the reference time (ISO 8601; naive = practice-local); default now")
+    p.add_argument("--full-rebuild", action="store_true", help="build the whole warehouse from the lake")
+    p.set_defaults(func=cmd_backfill)
 
     p = with_home(_sub(sub, "serve", "run the night by itself every night, on the schedule in clinicops.toml "
                                     "(a Prefect deployment; its UI on 127.0.0.1 shows past and next runs)", common))

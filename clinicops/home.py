@@ -6,7 +6,7 @@
 <home>/inbox/<source>/                      files dropped by staff or jobs (bookings, sessions, reviews)
 <home>/landing/<source>/<sha256>.<ext>      raw copies, exactly as they came (owner-only)
 <home>/landing/manifest.jsonl               one line per landed file version: name, sha256, size, run, order
-<home>/lake/<table>/month=YYYY-MM/<sha256>.parquet   accepted rows, per table and local month of the data
+<home>/lake/<table>/month=YYYY-MM/<run>-<source>-<chunk>.parquet   accepted rows, per table and local month of the data
 <home>/ops/<table>/<run_id>[-<part>].parquet          run history: runs, run_sources, validation_results,
                                                       quarantine, rejected_files
 <home>/vault/patient_keys.bin               source patient id -> random patient_key (owner-only, encrypted
@@ -86,11 +86,19 @@ class Home:
     def lake_table(self, table: str) -> Path:
         return self.lake / table
 
-    def lake_file(self, table: str, month: str, sha256: str) -> Path:
-        return self.lake / table / f"month={month}" / f"{sha256}.parquet"
+    def lake_file(self, table: str, month: str, name: str) -> Path:
+        return self.lake / table / f"month={month}" / f"{name}.parquet"
 
     def lake_glob(self, table: str) -> str:
         return str(self.lake / table / "*" / "*.parquet")
+
+    def lake_files(self, table: str) -> list[Path]:
+        """Every file of a lake table, sorted by path."""
+        return sorted(self.lake_table(table).glob("*/*.parquet"))
+
+    def lake_path(self, relative: str) -> Path:
+        """A lake file named by its path under lake/ (as `ops.lake_files` records it)."""
+        return self.lake / relative
 
     # ops history
     @property

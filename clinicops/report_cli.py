@@ -33,6 +33,8 @@ def print_run_summary(summary) -> None:
             print(f"    failed: {o.failure}")
     if summary.tables:
         print(f"  tables built: {len(summary.tables)} ({sum(summary.tables.values())} rows)")
+        if getattr(summary, "build", ""):
+            print(f"  build:             {summary.build}")
     if summary.warehouse:
         print(f"  warehouse:         {summary.warehouse}")
     if summary.report:

@@ -13,7 +13,7 @@ import logging
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
@@ -73,6 +73,8 @@ class RunSummary:
     warehouse: Path | None = None
     report: Path | None = None
     notes: list[str] = field(default_factory=list)  # things the run did that the operator should know
+    build: str = ""  # how the warehouse was built: whole (and why) or as a refresh of the live one
+    backfill: tuple[date, date] | None = None  # a backfill's first and last local date (nothing is ingested)
     error: MachineError | None = None  # the machine's error that stopped the run (str() is its one line)
 
 
@@ -148,10 +150,11 @@ def validate(home: Home, config: Config, staged: StagedSource, run_id: str) -> S
 
 @task(name="build", cache_policy=NO_CACHE)
 @_returns_machine_errors
-def build(home: Home, config: Config, run_id: str, as_of: datetime):
+def build(home: Home, config: Config, run_id: str, as_of: datetime, full: str | None = None,
+          backfill: tuple[date, date] | None = None):
     progress.started("build", None, "build: running the warehouse models")
-    built = build_warehouse(config, home, run_id=run_id, as_of=as_of)
-    progress.done("build", None, "build: %d tables", len(built.tables))
+    built = build_warehouse(config, home, run_id=run_id, as_of=as_of, full=full, backfill=backfill)
+    progress.done("build", None, "build: %d tables (%s)", len(built.tables), built.refresh)
     return built
 
 
@@ -184,25 +187,29 @@ def report(home: Home, config: Config, run_id: str, gid: int | None) -> Path:
 
 @flow(name="clinicops-nightly", log_prints=False)
 def nightly(home_dir: str, run_id: str | None = None, as_of: datetime | None = None,
-            started_at: datetime | None = None) -> RunSummary | State:
+            started_at: datetime | None = None, backfill: tuple[date, date] | None = None,
+            full_rebuild: bool = False) -> RunSummary | State:
     """One night: ingest every source, validate it, build the warehouse beside the live one, publish it.
 
+    With `backfill` (first, last local date) nothing is ingested: the build re-derives those dates from
+    what is already landed. `full_rebuild` builds the warehouse whole instead of refreshing the live one.
     Called with only `home_dir` (a scheduled run of `clinicops serve`), it first does what `clinicops run`
     does before a night: refuse a bad configuration, a wrong vault key or a second run, clear leftovers."""
     if run_id is None:
         return scheduled_night(Home(Path(home_dir)), as_of)
     as_of, started_at = as_of or started_at, started_at or as_of
-    return night_state(_flow_night(Home(Path(home_dir)), run_id, as_of, started_at))
+    return night_state(_flow_night(Home(Path(home_dir)), run_id, as_of, started_at, backfill, full_rebuild))
 
 
-def _flow_night(home: Home, run_id: str, as_of: datetime, started_at: datetime) -> RunSummary:
+def _flow_night(home: Home, run_id: str, as_of: datetime, started_at: datetime,
+                backfill: tuple[date, date] | None = None, full_rebuild: bool = False) -> RunSummary:
     """The night with its machine-error handling: the flow's body, also run directly by a scheduled night."""
     config = load_config(home.config_file)
     gid = readers_gid(config.home.readers_group)
-    summary = RunSummary(run_id, home.root, as_of)
+    summary = RunSummary(run_id, home.root, as_of, backfill=backfill)
     try:
         with owner_only():  # also when a deployment runs the flow without `run_nightly`
-            _night(home, config, gid, summary, started_at)
+            _night(home, config, gid, summary, started_at, full_rebuild)
     except Exception as e:  # the machine's fault: nothing (more) is published, one line says why
         if (machine := machine_error(e)) is None:
             raise
@@ -227,9 +234,51 @@ def _flow_night(home: Home, run_id: str, as_of: datetime, started_at: datetime) 
     return summary
 
 
-def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, started_at: datetime) -> None:
+def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, started_at: datetime,
+           full_rebuild: bool = False) -> None:
     run_id, as_of = summary.run_id, summary.as_of
     _record_run(home, summary, started_at, status=RUNNING)  # what a killed run leaves: the next one settles it
+    if summary.backfill is None:
+        _ingest_sources(home, config, summary, started_at)
+    problems = [r.reason for o in summary.sources.values() for r in o.rejected]
+    problems += [o.failure for o in summary.sources.values() if o.failure]
+    summary.exit_code = 3 if problems else 0
+    summary.status = "published_with_errors" if problems else "published"
+    summary.message = "; ".join(problems)
+    if summary.backfill is not None:
+        summary.notes.append(f"backfill of {summary.backfill[0]} to {summary.backfill[1]} from the landed data "
+                             "(nothing ingested)")
+    # the run's record as it reads once published: only its own build sees it, only a swap makes it true
+    write_parquet(ops_table("runs", [_run_row(summary, started_at)]), home.pending_run(run_id))
+    try:
+        full = "asked for (--full-rebuild)" if full_rebuild else None
+        built = _checked(build(home, config, run_id, as_of, full, summary.backfill))
+        summary.build = built.refresh
+        summary.warehouse = _checked(publish_warehouse(home, built.path, gid))
+        summary.tables = dict(built.tables)
+    except Exception as e:
+        if (machine := machine_error(e)) is not None:
+            raise machine from e
+        summary.exit_code, summary.status = 1, "failed"
+        summary.message = f"the warehouse was not built ({type(e).__name__}: {_first_line(e)}); yesterday's stays"
+    home.pending_run(run_id).unlink(missing_ok=True)
+    _record_run(home, summary, started_at)
+    if summary.backfill is not None:  # nothing was validated: no validation report
+        return
+    try:
+        summary.report = _checked(report(home, config, run_id, gid))
+    except Exception as e:
+        if (machine := machine_error(e)) is not None and summary.exit_code != 1:  # published, but no report
+            summary.exit_code, summary.status = 3, "published_with_errors"
+            summary.message = "; ".join(filter(None, [summary.message, f"the validation report: {machine}"]))
+            _record_run(home, summary, started_at)
+        else:
+            raise
+
+
+def _ingest_sources(home: Home, config: Config, summary: RunSummary, started_at: datetime) -> None:
+    """Pull the review sites, then ingest and validate every source, each in its own tasks."""
+    run_id = summary.run_id
     vault = Vault.open(home.vault, vault_secret())
     if vault.encrypt_in_place():
         summary.notes.append(f"the vault was plain: now encrypted with the vault key ({VAULT_KEY_ENV}), same keys")
@@ -261,34 +310,6 @@ def _night(home: Home, config: Config, gid: int | None, summary: RunSummary, sta
             summary.sources[source] = SourceOutcome(source, failure=f"{source} could not be validated "
                                                                     f"({type(e).__name__})")
     clean_work(home, run_id)
-
-    problems = [r.reason for o in summary.sources.values() for r in o.rejected]
-    problems += [o.failure for o in summary.sources.values() if o.failure]
-    summary.exit_code = 3 if problems else 0
-    summary.status = "published_with_errors" if problems else "published"
-    summary.message = "; ".join(problems)
-    # the run's record as it reads once published: only its own build sees it, only a swap makes it true
-    write_parquet(ops_table("runs", [_run_row(summary, started_at)]), home.pending_run(run_id))
-    try:
-        built = _checked(build(home, config, run_id, as_of))
-        summary.warehouse = _checked(publish_warehouse(home, built.path, gid))
-        summary.tables = dict(built.tables)
-    except Exception as e:
-        if (machine := machine_error(e)) is not None:
-            raise machine from e
-        summary.exit_code, summary.status = 1, "failed"
-        summary.message = f"the warehouse was not built ({type(e).__name__}: {_first_line(e)}); yesterday's stays"
-    home.pending_run(run_id).unlink(missing_ok=True)
-    _record_run(home, summary, started_at)
-    try:
-        summary.report = _checked(report(home, config, run_id, gid))
-    except Exception as e:
-        if (machine := machine_error(e)) is not None and summary.exit_code != 1:  # published, but no report
-            summary.exit_code, summary.status = 3, "published_with_errors"
-            summary.message = "; ".join(filter(None, [summary.message, f"the validation report: {machine}"]))
-            _record_run(home, summary, started_at)
-        else:
-            raise
 
 
 def _wait_for(futures: dict) -> None:
@@ -378,13 +399,14 @@ def summary_markdown(summary: RunSummary) -> str:
         lines.append(f"| {s} | {o.files_read} | {o.files_skipped} | {len(o.rejected)} | {o.rows_read} | "
                      f"{o.rows_accepted} | {o.rows_quarantined} |")
     if summary.tables:
-        lines += ["", f"Tables built: {len(summary.tables)}; warehouse `{summary.warehouse}`"]
+        lines += ["", f"Tables built: {len(summary.tables)} ({summary.build}); warehouse `{summary.warehouse}`"]
     if summary.report:
         lines += ["", f"Validation report: `{summary.report}`"]
     return "\n".join(lines)
 
 
-def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = False) -> RunSummary:
+def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = False,
+                backfill: tuple[date, date] | None = None, full_rebuild: bool = False) -> RunSummary:
     """The front door of a night's run: refuses a bad configuration or an unknown readers group (ConfigError),
     a wrong or missing vault key (VaultError) and a second concurrent run (RunLocked) before anything is
     touched, then runs the flow with owner-only writes. A machine error before the flow could start (a
@@ -393,7 +415,7 @@ def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = Fa
     gid = readers_gid(config.home.readers_group)
     with owner_only():
         try:
-            summary = _run_locked(home, gid, as_of, in_flow, config.runner)
+            summary = _run_locked(home, gid, as_of, in_flow, config.runner, backfill, full_rebuild)
         except OSError as e:
             raise machine_error(e) or MachineError(e.filename or home.root, e.errno or 0, e.strerror) from e
     if should_notify(summary.exit_code):  # a failed or rejected night: tell someone (no patient data)
@@ -402,7 +424,8 @@ def run_nightly(home: Home, as_of: datetime | None = None, *, in_flow: bool = Fa
 
 
 def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bool,
-                runner: Runner | None = None) -> RunSummary:
+                runner: Runner | None = None, backfill: tuple[date, date] | None = None,
+                full_rebuild: bool = False) -> RunSummary:
     runner = runner or Runner()
     home.make_dirs()
     Vault.open(home.vault, vault_secret())  # a wrong or missing vault key stops the run before anything is touched
@@ -418,11 +441,12 @@ def _run_locked(home: Home, gid: int | None, as_of: datetime | None, in_flow: bo
         as_of = as_of or started_at
         try:
             if in_flow and runner.kind == "threads":  # a scheduled run: the night inside the flow run going
-                outcome = _flow_night(home, run_id, as_of, started_at)
+                outcome = _flow_night(home, run_id, as_of, started_at, backfill, full_rebuild)
             else:  # on Dask a scheduled night is a child flow run: a flow run's task runner is set as it starts
                 with prefect_api_for(runner):
-                    outcome = with_runner(nightly, runner)(str(home.root), run_id, as_of, started_at,
-                                                           return_state=True).result(raise_on_failure=False)
+                    outcome = with_runner(nightly, runner)(str(home.root), run_id, as_of, started_at, backfill,
+                                                           full_rebuild, return_state=True
+                                                           ).result(raise_on_failure=False)
         except Exception as e:  # noqa: BLE001 - Prefect itself could not run the flow
             outcome = e
         secure_home(home, gid)

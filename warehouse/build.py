@@ -19,17 +19,26 @@ import shutil
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
 
 from clinicops.config import Config
 from clinicops.home import Home
+from clinicops.warehouse.incremental import (
+    LakeFile,
+    RebuildWhole,
+    Refresh,
+    build_signature,
+    lake_listing,
+    plan_refresh,
+    refresh_warehouse,
+)
 from clinicops.warehouse.models import LAYERS, SCRATCH_LAYERS, SOURCE_SCHEMAS, Model, ModelError, discover_models
 from clinicops.warehouse.publish import publish
 from clinicops.warehouse.raw import create_raw_relations
-from clinicops.warehouse.seeds import create_config_tables
+from clinicops.warehouse.seeds import config_fingerprint, create_config_tables
 
 __all__ = ["BuildResult", "ModelError", "build_model", "build_warehouse", "publish", "remove_database_file"]
 
@@ -47,6 +56,8 @@ class BuildResult:
     path: Path  # the built file, not yet published
     row_counts: dict[str, int] = field(default_factory=dict)  # 'core.appointments' -> rows, published tables only
     seconds: dict[str, float] = field(default_factory=dict)  # every model (staging too) -> seconds to build
+    refresh: str = "full build"  # how it was built: whole (and why) or as a refresh of the live warehouse
+    touched: dict[str, int] = field(default_factory=dict)  # a refresh's touched appointments, patients, ...
 
     @property
     def tables(self) -> dict[str, int]:
@@ -94,7 +105,7 @@ def _connect(path: Path, config: Config) -> duckdb.DuckDBPyConnection:
             con.execute(f"ATTACH ':memory:' AS {scratch}")
         for layer in LAYERS:
             if layer not in SCRATCH_LAYERS:
-                con.execute(f"CREATE SCHEMA {layer}")
+                con.execute(f"CREATE SCHEMA IF NOT EXISTS {layer}")
     except Exception:
         con.close()
         raise
@@ -105,8 +116,9 @@ def _columns(con: duckdb.DuckDBPyConnection, relation: str) -> list[str]:
     return [row[0] for row in con.execute(f"DESCRIBE {relation}").fetchall()]
 
 
-def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
-    """Create the model's table, check it against its sidecar and key, comment it; return its row count."""
+def build_model(con: duckdb.DuckDBPyConnection, model: Model, *, comment: bool = True) -> int:
+    """Create the model's table, check it against its sidecar and key, comment it (unless it is scratch);
+    return its row count."""
     relation = model.qualified
     try:
         query = model.sql
@@ -135,9 +147,12 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model) -> int:
             f"{relation}: key ({', '.join(model.key)}) is not unique: "
             f"{duplicates[0]} key value(s) held by {duplicates[1]} rows"
         )
-    con.execute(f"COMMENT ON TABLE {relation} IS {_quote(model.table_comment)}")
-    for column in output:
-        con.execute(f'COMMENT ON COLUMN {relation}."{column}" IS {_quote(model.columns[column])}')
+    if comment and model.layer not in SCRATCH_LAYERS:
+        con.execute("BEGIN TRANSACTION")  # one commit for the comments, not one per column
+        con.execute(f"COMMENT ON TABLE {relation} IS {_quote(model.table_comment)}")
+        for column in output:
+            con.execute(f'COMMENT ON COLUMN {relation}."{column}" IS {_quote(model.columns[column])}')
+        con.execute("COMMIT")
     return con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
 
 
@@ -148,30 +163,57 @@ def build_warehouse(
     run_id: str,
     as_of: datetime,
     models: Sequence[Model] | None = None,
+    full: str | None = None,
+    backfill: tuple[date, date] | None = None,
 ) -> BuildResult:
     """Build `home.next_warehouse(run_id)` from the lake and the run history; the live file is not touched.
 
+    The build refreshes a copy of the live warehouse when the live one was built by the same models and
+    configuration from lake files that are all still there (warehouse/incremental.py), else builds anew;
+    `full` (a reason) asks for a full build, `backfill` (first, last local date) re-derives those dates too.
     `models` defaults to every model of `clinicops.transforms`, in build order. Raises `ModelError` (naming
     the model) when a model fails or breaks its sidecar's contract; the half-built file is then removed.
     """
     ordered = list(models) if models is not None else discover_models()
+    as_of = _aware(as_of, config)
+    listing = lake_listing(home)
+    signature = build_signature(ordered, config_fingerprint(config), config.storage_version)
+    plan = plan_refresh(home, signature, listing, full=full, backfill=backfill)
+    if plan.incremental:
+        try:
+            return _build(config, home, run_id, as_of, ordered, plan, signature, listing)
+        except RebuildWhole as e:
+            plan = Refresh(False, str(e))
+    return _build(config, home, run_id, as_of, ordered, plan, signature, listing)
+
+
+def _build(config: Config, home: Home, run_id: str, as_of: datetime, ordered: list[Model], plan: Refresh,
+           signature: str, listing: Sequence[LakeFile]) -> BuildResult:
     path = home.next_warehouse(run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_database_file(path)
     row_counts: dict[str, int] = {}
     seconds: dict[str, float] = {}
+    touched: dict[str, int] = {}
     con: duckdb.DuckDBPyConnection | None = None
     try:
+        if plan.incremental:
+            shutil.copyfile(home.warehouse, path)
         con = _connect(path, config)
-        create_raw_relations(con, home)
-        create_config_tables(con, config, run_id=run_id, as_of=_aware(as_of, config))
-        for model in ordered:
-            started = time.perf_counter()
-            rows = build_model(con, model)
-            seconds[model.qualified] = round(time.perf_counter() - started, 3)
-            if model.layer not in SCRATCH_LAYERS:
-                row_counts[model.qualified] = rows
+        create_config_tables(con, config, run_id=run_id, as_of=as_of, build_signature=signature,
+                             lake_files=[f.row() for f in listing])
+        if plan.incremental:
+            seconds, touched = refresh_warehouse(con, home, ordered, plan, as_of, build_model)
+        else:
+            create_raw_relations(con, home)
+            for model in ordered:
+                started = time.perf_counter()
+                build_model(con, model)
+                seconds[model.qualified] = round(time.perf_counter() - started, 3)
         con.execute(f"USE {WAREHOUSE_ALIAS}")
+        for model in ordered:
+            if model.layer not in SCRATCH_LAYERS:
+                row_counts[model.qualified] = con.execute(f"SELECT count(*) FROM {model.qualified}").fetchall()[0][0]
         for scratch in SOURCE_SCHEMAS + SCRATCH_LAYERS:
             con.execute(f"DETACH {scratch}")
         con.execute("CHECKPOINT")
@@ -187,4 +229,4 @@ def build_warehouse(
                 pass
         remove_database_file(path)
         raise
-    return BuildResult(path=path, row_counts=row_counts, seconds=seconds)
+    return BuildResult(path=path, row_counts=row_counts, seconds=seconds, refresh=plan.describe(), touched=touched)

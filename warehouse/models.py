@@ -7,6 +7,8 @@ description = "What one row is and what it is for."
 grain = "appointment"
 key = ["appointment_id"]          # asserted unique after the build
 cluster = ["start_date"]          # optional: stored in this order (date filters then skip row groups)
+refresh = "appointment"           # optional: how a night re-derives it (warehouse/incremental.py); "full" by default
+dated_by = "start_date"           # optional: the local date a row belongs to, for the models refreshed by date
 
 [columns]                         # every output column, and nothing else
 appointment_id = "The scheduling system's appointment id."
@@ -31,6 +33,10 @@ SOURCE_SCHEMAS = ("raw", "config")
 # layers that only exist while building: they never reach the published file
 SCRATCH_LAYERS = ("staging",)
 TRANSFORMS_PACKAGE = "clinicops.transforms"
+# how a night re-derives a model (warehouse/incremental.py): its rows of the touched appointments, patients or
+# sessions (the key is that one column), of the touched dates (the key starts with `date`), or all of it
+ENTITY_KEYS = {"appointment": "appointment_id", "patient": "patient_key", "session": "session_id"}
+REFRESHES = ("full", "date", *ENTITY_KEYS)
 
 _REFERENCE = re.compile(r"\b(" + "|".join(SOURCE_SCHEMAS + LAYERS) + r")\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
@@ -53,6 +59,8 @@ class Model:
     key: tuple[str, ...]
     columns: dict[str, str]  # output column -> comment, in the sidecar's order
     cluster: tuple[str, ...] = ()  # stored in this order, so a filter on these columns skips row groups
+    refresh: str = "full"  # one of REFRESHES
+    dated_by: str | None = None  # the column holding the local date a row belongs to
 
     @property
     def qualified(self) -> str:
@@ -68,8 +76,21 @@ class Model:
         return {f"{schema.lower()}.{table.lower()}" for schema, table in _REFERENCE.findall(text)}
 
 
-def _parse_sidecar(layer: str, name: str, text: str
-                   ) -> tuple[str, str, tuple[str, ...], dict[str, str], tuple[str, ...]]:
+@dataclass(frozen=True)
+class _Sidecar:
+    description: str
+    grain: str
+    key: tuple[str, ...]
+    columns: dict[str, str]
+    cluster: tuple[str, ...]
+    refresh: str
+    dated_by: str | None
+
+
+SIDECAR_KEYS = ("description", "grain", "key", "cluster", "refresh", "dated_by", "columns")
+
+
+def _parse_sidecar(layer: str, name: str, text: str) -> _Sidecar:
     where = f"{layer}.{name}"
     try:
         doc = tomllib.loads(text)
@@ -93,11 +114,20 @@ def _parse_sidecar(layer: str, name: str, text: str
     cluster = doc.get("cluster", [])
     if not isinstance(cluster, list) or not all(isinstance(c, str) and c in columns for c in cluster):
         raise ModelError(f"{where}: `cluster` is a list of the model's documented columns")
-    unknown = sorted(set(doc) - {"description", "grain", "key", "columns", "cluster"})
+    refresh = doc.get("refresh", "full")
+    if refresh not in REFRESHES:
+        raise ModelError(f"{where}: `refresh` is one of {', '.join(REFRESHES)}")
+    if refresh in ENTITY_KEYS and key != [ENTITY_KEYS[refresh]]:
+        raise ModelError(f"{where}: refreshed by {refresh}, so its key is [{ENTITY_KEYS[refresh]!r}]")
+    if refresh == "date" and "date" not in key:
+        raise ModelError(f"{where}: refreshed by date, so `date` is part of its key")
+    dated_by = doc.get("dated_by")
+    if dated_by is not None and (not isinstance(dated_by, str) or dated_by not in columns):
+        raise ModelError(f"{where}: `dated_by` names one of the model's documented columns")
+    unknown = sorted(set(doc) - set(SIDECAR_KEYS))
     if unknown:
-        raise ModelError(f"{where}: sidecar key(s) {', '.join(unknown)} unknown (description, grain, key, cluster, "
-                         "columns)")
-    return description, grain, tuple(key), dict(columns), tuple(cluster)
+        raise ModelError(f"{where}: sidecar key(s) {', '.join(unknown)} unknown ({', '.join(SIDECAR_KEYS)})")
+    return _Sidecar(description, grain, tuple(key), dict(columns), tuple(cluster), refresh, dated_by)
 
 
 def load_model(layer: str, name: str, sql: str, sidecar: str) -> Model:
@@ -109,8 +139,9 @@ def load_model(layer: str, name: str, sql: str, sidecar: str) -> Model:
     body = sql.strip().rstrip(";").strip()
     if not body:
         raise ModelError(f"{layer}.{name}: the SQL file is empty")
-    description, grain, key, columns, cluster = _parse_sidecar(layer, name, sidecar)
-    return Model(layer, name, body, description, grain, key, columns, cluster)
+    doc = _parse_sidecar(layer, name, sidecar)
+    return Model(layer, name, body, doc.description, doc.grain, doc.key, doc.columns, doc.cluster, doc.refresh,
+                 doc.dated_by)
 
 
 def discover_models(root: Traversable | None = None) -> list[Model]:
@@ -151,7 +182,39 @@ def order_models(models: Iterable[Model]) -> list[Model]:
                 raise ModelError(f"{qualified}: reads {', '.join(later)} from a later layer (data flows one way)")
             needs[qualified] = {r for r in refs if r in in_layer}
         ordered.extend(in_layer[q] for q in _topological(needs))
+    _check_refreshes(by_name)
     return ordered
+
+
+# the lake tables a model refreshed by appointment, patient or session may read: the night narrows them to the
+# touched rows (warehouse/incremental.py); every other source a night reads whole
+ENTITY_SOURCES = ("raw.bookings", "raw.sessions", "raw.intake")
+
+
+def _check_refreshes(by_name: dict[str, Model]) -> None:
+    """A model refreshed by key reads only the narrowed lake, config and models refreshed by key; one refreshed
+    by date reads config, date-refreshed models and models that say which date a row belongs to (`dated_by`)."""
+    for qualified, model in by_name.items():
+        reads = {r for r in model.references() - {qualified} if not r.startswith("config.")}
+        if model.refresh in ENTITY_KEYS:
+            wrong = sorted(r for r in reads if r not in ENTITY_SOURCES
+                           and (r not in by_name or by_name[r].refresh not in ENTITY_KEYS))
+            if wrong:
+                raise ModelError(f"{qualified}: refreshed by {model.refresh}, so it reads only "
+                                 f"{', '.join(ENTITY_SOURCES)}, config and models refreshed by key, not "
+                                 f"{', '.join(wrong)}")
+        elif narrowed := sorted(r for r in reads if r in by_name and by_name[r].layer in SCRATCH_LAYERS
+                                and by_name[r].refresh in ENTITY_KEYS):
+            raise ModelError(f"{qualified}: reads {', '.join(narrowed)}, which a night holds only for the touched "
+                             f"rows: read its refreshed-by-key successor instead, or refresh {qualified} by key")
+        if model.refresh == "date":
+            if model.layer in SCRATCH_LAYERS:
+                raise ModelError(f"{qualified}: a {model.layer} model is not refreshed by date")
+            wrong = sorted(r for r in reads if r not in by_name
+                           or (by_name[r].refresh != "date" and by_name[r].dated_by is None))
+            if wrong:
+                raise ModelError(f"{qualified}: refreshed by date, so every model it reads is refreshed by date or "
+                                 f"names its `dated_by` column, not {', '.join(wrong)}")
 
 
 def _topological(needs: dict[str, set[str]]) -> list[str]:

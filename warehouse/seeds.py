@@ -6,9 +6,11 @@ referral mapping, Business Profile precedence) is decided in the SQL that reads 
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import duckdb
 
@@ -25,6 +27,7 @@ SEED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
         ("late_cancel_hours", "DOUBLE"),
         ("series_size", "BIGINT"),
         ("series_window_days", "BIGINT"),
+        ("build_signature", "VARCHAR"),
     ),
     "locations": (("location_id", "VARCHAR"),),
     "location_hours": (("location_id", "VARCHAR"), ("weekday", "BIGINT"), ("open_minutes", "BIGINT")),
@@ -40,6 +43,9 @@ SEED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "referral_variants": (("variant_key", "VARCHAR"), ("referral_source", "VARCHAR")),
     "review_locations": (("site", "VARCHAR"), ("location_id", "VARCHAR"), ("business_id", "VARCHAR")),
+    # the lake files the build reads (path under lake/, size, modification time): the next night's build
+    # compares them with the lake it finds (warehouse/incremental.py)
+    "lake_files": (("table_name", "VARCHAR"), ("file", "VARCHAR"), ("bytes", "BIGINT"), ("modified_ns", "BIGINT")),
 }
 
 
@@ -47,7 +53,8 @@ def _minutes(spans: Sequence[Span]) -> int:
     return sum(span.minutes for span in spans)
 
 
-def seed_rows(config: Config, *, run_id: str, as_of: datetime) -> dict[str, list[tuple]]:
+def seed_rows(config: Config, *, run_id: str, as_of: datetime, build_signature: str = "",
+              lake_files: Sequence[tuple[str, str, int, int]] = ()) -> dict[str, list[tuple]]:
     """The rows of every config table."""
     practice = config.practice
     iso_days = list(enumerate(WEEKDAYS, start=1))
@@ -60,6 +67,7 @@ def seed_rows(config: Config, *, run_id: str, as_of: datetime) -> dict[str, list
                 float(practice.late_cancel_hours),
                 practice.series_size,
                 practice.series_window_days,
+                build_signature,
             )
         ],
         "locations": [(loc.id,) for loc in config.locations],
@@ -86,14 +94,26 @@ def seed_rows(config: Config, *, run_id: str, as_of: datetime) -> dict[str, list
             for site in config.review_sites.values()
             for location_id, business_id in sorted(site.locations.items())
         ],
+        "lake_files": list(lake_files),
     }
 
 
+def config_fingerprint(config: Config) -> str:
+    """A digest of everything the configuration puts into the config tables, apart from the run and its as_of:
+    a build whose fingerprint differs from the live warehouse's rebuilds it whole."""
+    rows = seed_rows(config, run_id="", as_of=datetime(1970, 1, 1, tzinfo=UTC))
+    rows.pop("lake_files")
+    text = json.dumps({table: [list(row) for row in table_rows] for table, table_rows in rows.items()},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
 def create_config_tables(
-    con: duckdb.DuckDBPyConnection, config: Config, *, run_id: str, as_of: datetime, schema: str = "config"
+    con: duckdb.DuckDBPyConnection, config: Config, *, run_id: str, as_of: datetime, schema: str = "config",
+    build_signature: str = "", lake_files: Sequence[tuple[str, str, int, int]] = (),
 ) -> None:
     """Create `<schema>.<table>` for every seed table and fill it from the configuration."""
-    rows = seed_rows(config, run_id=run_id, as_of=as_of)
+    rows = seed_rows(config, run_id=run_id, as_of=as_of, build_signature=build_signature, lake_files=lake_files)
     for table, columns in SEED_TABLES.items():
         column_list = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"CREATE TABLE {schema}.{table} ({column_list})")

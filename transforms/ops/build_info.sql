@@ -9,7 +9,8 @@ settings as (
         timezone,
         late_cancel_hours,
         series_size,
-        series_window_days
+        series_window_days,
+        build_signature
     from config.settings
 
 ),
@@ -23,7 +24,8 @@ final as (
         timezone,
         late_cancel_hours,
         series_size,
-        series_window_days
+        series_window_days,
+        build_signature
     from settings
 
 )
@@ -35,5 +37,6 @@ select
     timezone,
     late_cancel_hours,
     series_size,
-    series_window_days
+    series_window_days,
+    build_signature
 from final
