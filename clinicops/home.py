@@ -96,9 +96,9 @@ class Home:
         """Every file of a lake table, sorted by path."""
         return sorted(self.lake_table(table).glob("*/*.parquet"))
 
-    def lake_path(self, relative: str) -> Path:
-        """A lake file named by its path under lake/ (as `ops.lake_files` records it)."""
-        return self.lake / relative
+    def file_at(self, relative: str) -> Path:
+        """A file named by its path under the home (as `ops.source_files` records it)."""
+        return self.root / relative
 
     # ops history
     @property
@@ -110,6 +110,10 @@ class Home:
 
     def ops_glob(self, table: str) -> str:
         return str(self.ops / table / "*.parquet")
+
+    def history_files(self, table: str) -> list[Path]:
+        """Every file of a run-history table, sorted by path."""
+        return sorted((self.ops / table).glob("*.parquet"))
 
     def ops_files(self, table: str, run_id: str) -> list[Path]:
         """One run's history files of a table, in name order."""

@@ -27,13 +27,13 @@ import duckdb
 from clinicops.config import Config
 from clinicops.home import Home
 from clinicops.warehouse.incremental import (
-    LakeFile,
     RebuildWhole,
     Refresh,
+    SourceFile,
     build_signature,
-    lake_listing,
     plan_refresh,
     refresh_warehouse,
+    source_listing,
 )
 from clinicops.warehouse.models import LAYERS, SCRATCH_LAYERS, SOURCE_SCHEMAS, Model, ModelError, discover_models
 from clinicops.warehouse.publish import publish
@@ -176,7 +176,7 @@ def build_warehouse(
     """
     ordered = list(models) if models is not None else discover_models()
     as_of = _aware(as_of, config)
-    listing = lake_listing(home)
+    listing = source_listing(home)
     signature = build_signature(ordered, config_fingerprint(config), config.storage_version)
     plan = plan_refresh(home, signature, listing, full=full, backfill=backfill)
     if plan.incremental:
@@ -188,7 +188,7 @@ def build_warehouse(
 
 
 def _build(config: Config, home: Home, run_id: str, as_of: datetime, ordered: list[Model], plan: Refresh,
-           signature: str, listing: Sequence[LakeFile]) -> BuildResult:
+           signature: str, listing: Sequence[SourceFile]) -> BuildResult:
     path = home.next_warehouse(run_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     remove_database_file(path)
@@ -201,7 +201,7 @@ def _build(config: Config, home: Home, run_id: str, as_of: datetime, ordered: li
             shutil.copyfile(home.warehouse, path)
         con = _connect(path, config)
         create_config_tables(con, config, run_id=run_id, as_of=as_of, build_signature=signature,
-                             lake_files=[f.row() for f in listing])
+                             source_files=[f.row() for f in listing])
         if plan.incremental:
             seconds, touched = refresh_warehouse(con, home, ordered, plan, as_of, build_model)
         else:

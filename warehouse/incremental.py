@@ -1,9 +1,10 @@
 """A night that re-derives only what the new lake files touch, on a copy of the live warehouse.
 
-The live warehouse records what it was built from (`ops.lake_files`) and with what (`ops.build_info`'s
-`build_signature`: the models, the configuration, the versions). A build whose signature matches and whose
-recorded lake files are all still there, unchanged, refreshes a copy of the live file instead of building
-anew; anything else is a full build (`plan_refresh` says why).
+The live warehouse records what it was built from (`ops.source_files`: lake and run-history files) and with
+what (`ops.build_info`'s `build_signature`: the models, the configuration, the versions). A build whose
+signature matches and whose recorded files are all still there (lake files unchanged; a run's history file
+may be rewritten, which touches that run) refreshes a copy of the live file instead of building anew;
+anything else is a full build (`plan_refresh` says why).
 
 What a refresh re-derives follows from the models' sidecars (`refresh`, `dated_by`, see models.py):
 1. **Touched keys.** The appointments, sessions and patients of the new lake rows, of the appointments whose
@@ -13,10 +14,12 @@ What a refresh re-derives follows from the models' sidecars (`refresh`, `dated_b
    patient). Only key columns of the older lake files are read for this.
 2. **Models refreshed by key** (staging, core.appointments, core.patients, ...) run with the same SQL on the
    lake narrowed to those keys; their rows replace the touched keys' rows.
-3. **Models refreshed by date** (the daily and hourly marts) run on their inputs narrowed to the touched dates:
+3. **Models refreshed by run** (the ops history tables) run on the history files of the runs whose files are
+   new or rewritten (and the building run's own record); their rows replace those runs' rows.
+4. **Models refreshed by date** (the daily and hourly marts) run on their inputs narrowed to the touched dates:
    the old and new dates (`dated_by`) of every replaced row, and the dates where a whole-rebuilt input
    (core.calendar) changed; their rows replace those dates' rows.
-4. **Everything else** (the calendar, the monthly marts, reviews, ops) is small and is rebuilt whole.
+5. **Everything else** (the calendar, the monthly marts, reviews, freshness) is small and is rebuilt whole.
 
 A full build and any sequence of refreshes over the same lake give the same tables
 (tests/warehouse/test_incremental.py holds that with hypothesis).
@@ -24,6 +27,7 @@ A full build and any sequence of refreshes over the same lake give the same tabl
 
 from __future__ import annotations
 
+import glob
 import hashlib
 import json
 from collections.abc import Sequence
@@ -35,23 +39,25 @@ import duckdb
 
 from clinicops import __version__
 from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
-from clinicops.schemas import LAKE
-from clinicops.warehouse.models import ENTITY_KEYS, SCRATCH_LAYERS, Model, ModelError
+from clinicops.schemas import LAKE, OPS
+from clinicops.warehouse.models import BY_KEY, ENTITY_SOURCES, SCRATCH_LAYERS, Model, ModelError
 from clinicops.warehouse.raw import create_raw_relations, create_relation
 
 NULL_KEY = "\x00null"  # stands for a NULL patient key in the touched sets (NULLs are grouped together)
 NULL_DATE = "DATE '0001-01-01'"  # stands for a NULL date in the touched dates
 # touched set of each entity: table in the `touch` catalog and its column
-TOUCHED = {"appointment": "touch.appointments", "patient": "touch.patients", "session": "touch.sessions"}
+TOUCHED = {"appointment": "touch.appointments", "patient": "touch.patients", "session": "touch.sessions",
+           "run": "touch.runs"}
+ENTITY_TABLES = tuple(source.removeprefix("raw.") for source in ENTITY_SOURCES)  # bookings, sessions, intake
 # a refresh that touches more than this share of the appointments is slower than a full build
 FULL_BUILD_SHARE = 0.5
 FULL_BUILD_MINIMUM = 5000
 
 
 @dataclass(frozen=True)
-class LakeFile:
-    table_name: str
-    file: str  # path under lake/
+class SourceFile:
+    table_name: str  # the raw relation: bookings, ..., ops_runs, ...
+    file: str  # path under the home
     bytes: int
     modified_ns: int
 
@@ -65,13 +71,13 @@ class Refresh:
     incremental: bool
     reason: str = ""
     previous_as_of: datetime | None = None
-    new_files: dict[str, list[Path]] = field(default_factory=dict)  # lake table -> its files the live one lacks
+    new_files: dict[str, list[Path]] = field(default_factory=dict)  # raw relation -> files new since the live one
     backfill: tuple[date, date] | None = None
 
     def describe(self) -> str:
         if not self.incremental:
             return f"full build ({self.reason})"
-        files = sum(len(v) for v in self.new_files.values())
+        files = sum(len(v) for t, v in self.new_files.items() if t in LAKE_TABLES)
         text = f"refresh of the live warehouse: {files} new lake file(s)"
         if self.backfill:
             text += f", backfill {self.backfill[0]} to {self.backfill[1]}"
@@ -82,13 +88,14 @@ class RebuildWhole(Exception):
     """A refresh found it would re-derive most of the warehouse: a full build is faster."""
 
 
-def lake_listing(home: Home) -> list[LakeFile]:
-    """Every lake file, with its size and modification time, sorted by path."""
+def source_listing(home: Home) -> list[SourceFile]:
+    """Every lake and run-history file, with its size and modification time."""
+    paths = [(table, path) for table in LAKE_TABLES for path in home.lake_files(table)]
+    paths += [(f"ops_{table}", path) for table in OPS_TABLES for path in home.history_files(table)]
     files = []
-    for table in LAKE_TABLES:
-        for path in home.lake_files(table):
-            stat = path.stat()
-            files.append(LakeFile(table, path.relative_to(home.lake).as_posix(), stat.st_size, stat.st_mtime_ns))
+    for table, path in paths:
+        stat = path.stat()
+        files.append(SourceFile(table, path.relative_to(home.root).as_posix(), stat.st_size, stat.st_mtime_ns))
     return files
 
 
@@ -105,7 +112,7 @@ def build_signature(models: Sequence[Model], config_fingerprint: str, storage_ve
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
-def plan_refresh(home: Home, signature: str, listing: Sequence[LakeFile], *, full: str | None = None,
+def plan_refresh(home: Home, signature: str, listing: Sequence[SourceFile], *, full: str | None = None,
                  backfill: tuple[date, date] | None = None) -> Refresh:
     """Refresh the live warehouse when it was built with this signature from files that are all still there."""
     if full:
@@ -117,21 +124,24 @@ def plan_refresh(home: Home, signature: str, listing: Sequence[LakeFile], *, ful
         with duckdb.connect(str(live), read_only=True,
                             config={"autoinstall_known_extensions": False, "autoload_known_extensions": False}) as con:
             recorded = con.execute("select build_signature, as_of from ops.build_info").fetchall()
-            files = con.execute("select table_name, file, bytes, modified_ns from ops.lake_files").fetchall()
+            files = con.execute("select table_name, file, bytes, modified_ns from ops.source_files").fetchall()
     except duckdb.Error:
         return Refresh(False, "the live warehouse has no record of what it was built from")
     if len(recorded) != 1 or recorded[0][0] != signature:
         return Refresh(False, "the models, the configuration or the versions changed since the live warehouse")
     current = {f.file: f for f in listing}
+    built_from = {}
     for table_name, file, size, modified_ns in files:
         now = current.get(file)
-        if now is None or (now.bytes, now.modified_ns) != (size, modified_ns) or now.table_name != table_name:
+        if now is None or now.table_name != table_name:
+            return Refresh(False, f"the file {file} the live warehouse was built from is gone")
+        if (now.bytes, now.modified_ns) != (size, modified_ns) and table_name in LAKE_TABLES:
             return Refresh(False, f"the lake file {file} changed since the live warehouse was built")
-    built_from = {row[1] for row in files}
-    new_files: dict[str, list[Path]] = {table: [] for table in LAKE_TABLES}
-    for lake_file in listing:
-        if lake_file.file not in built_from:
-            new_files[lake_file.table_name].append(home.lake_path(lake_file.file))
+        built_from[file] = (size, modified_ns)
+    new_files: dict[str, list[Path]] = {}
+    for source_file in listing:  # new, or a run's history rewritten (its record): that run is touched
+        if built_from.get(source_file.file) != (source_file.bytes, source_file.modified_ns):
+            new_files.setdefault(source_file.table_name, []).append(home.file_at(source_file.file))
     return Refresh(True, previous_as_of=recorded[0][1], new_files=new_files, backfill=backfill)
 
 
@@ -163,8 +173,14 @@ def _attach(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:
 def _touch(con: duckdb.DuckDBPyConnection, home: Home, refresh: Refresh, as_of: datetime) -> dict[str, int]:
     """Fill touch.appointments / patients / sessions / dates; return their sizes."""
     _attach(con, "new", "touch")
-    for table in LAKE_TABLES:
+    for table in ENTITY_TABLES:
         create_relation(con, f"new.{table}", LAKE[table], [str(p) for p in refresh.new_files.get(table, [])])
+    new_history = [str(p) for table in OPS_TABLES for p in refresh.new_files.get(f"ops_{table}", [])]
+    con.execute("CREATE TABLE touch.runs (id VARCHAR PRIMARY KEY)")
+    for pattern in [*new_history, str(home.pending_run("*"))]:  # every history file has run_id
+        if glob.glob(pattern):
+            con.execute("INSERT OR IGNORE INTO touch.runs SELECT DISTINCT run_id FROM "
+                        f"read_parquet({_quote(pattern)}) WHERE run_id IS NOT NULL")
     con.execute("CREATE TABLE touch.appointments (id VARCHAR PRIMARY KEY)")
     con.execute("CREATE TABLE touch.patients (id VARCHAR PRIMARY KEY)")
     con.execute("CREATE TABLE touch.sessions (id VARCHAR PRIMARY KEY)")
@@ -214,31 +230,41 @@ def _touch(con: duckdb.DuckDBPyConnection, home: Home, refresh: Refresh, as_of: 
     )):
         pass
     sizes = {name: _rows(con, f"SELECT count(*) FROM touch.{name}")
-             for name in ("appointments", "patients", "sessions", "dates")}
+             for name in ("appointments", "patients", "sessions", "runs", "dates")}
     total = _rows(con, "SELECT count(*) FROM wh.core.appointments")
     if sizes["appointments"] > max(FULL_BUILD_MINIMUM, FULL_BUILD_SHARE * total):
         raise RebuildWhole(f"the new files touch {sizes['appointments']} of {total} appointments")
     return sizes
 
 
-def _narrow_lake(con: duckdb.DuckDBPyConnection) -> None:
-    """`raw.bookings`, `raw.sessions`, `raw.intake` holding the touched keys' rows (every version); `raw` is
-    attached, empty, by the build."""
+def _narrow_lake(con: duckdb.DuckDBPyConnection, home: Home) -> None:
+    """`raw.bookings`, `raw.sessions`, `raw.intake` holding the touched keys' rows (every version), and the
+    history relations holding the touched runs' files; `raw` is attached, empty, by the build."""
     con.execute("CREATE TABLE raw.bookings AS SELECT * FROM lake.bookings "
                 "WHERE appointment_id IN (SELECT id FROM touch.appointments)")
     con.execute("CREATE TABLE raw.sessions AS SELECT * FROM lake.sessions "
                 "WHERE session_id IN (SELECT id FROM touch.sessions)")
     con.execute("CREATE TABLE raw.intake AS SELECT * FROM lake.intake "
                 f"WHERE {_key('patient_key', 'patient')} IN (SELECT id FROM touch.patients)")
+    runs = [run for (run,) in con.execute("SELECT id FROM touch.runs ORDER BY id").fetchall()]
+    for table in OPS_TABLES:
+        files = [str(p) for run in runs for p in home.ops_files(table, run)]
+        if table == "runs":
+            files += [str(home.pending_run(run)) for run in runs]
+        create_relation(con, f"raw.ops_{table}", OPS[table], files)
 
 
-def _whole_lake(con: duckdb.DuckDBPyConnection) -> None:
-    """`raw` as the whole lake and run history again, for the models rebuilt whole."""
+def _whole_lake(con: duckdb.DuckDBPyConnection, home: Home, models: Sequence[Model]) -> None:
+    """`raw` as the whole lake and run history again, for the models rebuilt whole (only what they read)."""
+    reads = {r.removeprefix("raw.") for m in models if m.refresh not in BY_KEY for r in m.references()
+             if r.startswith("raw.")}
     con.execute("USE wh")
     con.execute("DETACH raw")
     _attach(con, "raw")
-    for table in (*LAKE_TABLES, *(f"ops_{t}" for t in OPS_TABLES)):  # as create_raw_relations names them
-        con.execute(f"CREATE VIEW raw.{table} AS SELECT * FROM lake.{table}")
+    for table in sorted(reads):
+        if table in ENTITY_TABLES:
+            con.execute(f"CREATE VIEW raw.{table} AS SELECT * FROM lake.{table}")
+    create_raw_relations(con, home, "raw", only=reads - set(ENTITY_TABLES))
 
 
 def _outside(con: duckdb.DuckDBPyConnection, relation: str, expression: str, touched: str) -> None:
@@ -264,9 +290,9 @@ def refresh_warehouse(con: duckdb.DuckDBPyConnection, home: Home, models: Sequen
 
     seconds: dict[str, float] = {}
     _attach(con, "lake")
-    create_raw_relations(con, home, "lake")
+    create_raw_relations(con, home, "lake", only=set(ENTITY_TABLES))
     touched = _touch(con, home, refresh, as_of)
-    _narrow_lake(con)
+    _narrow_lake(con, home)
 
     layers = sorted({m.layer for m in models if m.layer not in SCRATCH_LAYERS})
     _attach(con, "delta", "dated")
@@ -282,10 +308,10 @@ def refresh_warehouse(con: duckdb.DuckDBPyConnection, home: Home, models: Sequen
         build_model(con, model, comment=not scratch)
         seconds[model.qualified] = round(time.perf_counter() - started, 3)
 
-    # models refreshed by key, on the narrowed lake, in `delta` (staging in its own catalog)
+    # models refreshed by key or run, on the narrowed lake and history, in `delta` (staging in its own catalog)
     con.execute("USE delta")
     for model in models:
-        if model.refresh not in ENTITY_KEYS:
+        if model.refresh not in BY_KEY:
             continue
         timed(model, scratch=True)
         if model.layer in SCRATCH_LAYERS:
@@ -298,10 +324,10 @@ def refresh_warehouse(con: duckdb.DuckDBPyConnection, home: Home, models: Sequen
         _replace(con, model, f"delta.{model.qualified}", key, TOUCHED[model.refresh])
 
     # the rest, in build order: whole, or by date
-    _whole_lake(con)
+    _whole_lake(con, home, models)
     dated_views = False
     for model in models:
-        if model.refresh in ENTITY_KEYS:
+        if model.refresh in BY_KEY:
             continue
         if model.layer in SCRATCH_LAYERS:
             timed(model, scratch=True)

@@ -36,7 +36,9 @@ TRANSFORMS_PACKAGE = "clinicops.transforms"
 # how a night re-derives a model (warehouse/incremental.py): its rows of the touched appointments, patients or
 # sessions (the key is that one column), of the touched dates (the key starts with `date`), or all of it
 ENTITY_KEYS = {"appointment": "appointment_id", "patient": "patient_key", "session": "session_id"}
-REFRESHES = ("full", "date", *ENTITY_KEYS)
+# or the rows of the runs whose history files are new (ops tables; the key starts with run_id)
+BY_KEY = (*ENTITY_KEYS, "run")
+REFRESHES = ("full", "date", *BY_KEY)
 
 _REFERENCE = re.compile(r"\b(" + "|".join(SOURCE_SCHEMAS + LAYERS) + r")\.([a-z_][a-z0-9_]*)\b", re.IGNORECASE)
 _LINE_COMMENT = re.compile(r"--[^\n]*")
@@ -119,6 +121,8 @@ def _parse_sidecar(layer: str, name: str, text: str) -> _Sidecar:
         raise ModelError(f"{where}: `refresh` is one of {', '.join(REFRESHES)}")
     if refresh in ENTITY_KEYS and key != [ENTITY_KEYS[refresh]]:
         raise ModelError(f"{where}: refreshed by {refresh}, so its key is [{ENTITY_KEYS[refresh]!r}]")
+    if refresh == "run" and key[0] != "run_id":
+        raise ModelError(f"{where}: refreshed by run, so its key starts with 'run_id'")
     if refresh == "date" and "date" not in key:
         raise ModelError(f"{where}: refreshed by date, so `date` is part of its key")
     dated_by = doc.get("dated_by")
@@ -203,8 +207,13 @@ def _check_refreshes(by_name: dict[str, Model]) -> None:
                 raise ModelError(f"{qualified}: refreshed by {model.refresh}, so it reads only "
                                  f"{', '.join(ENTITY_SOURCES)}, config and models refreshed by key, not "
                                  f"{', '.join(wrong)}")
+        elif model.refresh == "run":
+            wrong = sorted(r for r in reads if not r.startswith("raw.ops_"))
+            if wrong:
+                raise ModelError(f"{qualified}: refreshed by run, so it reads only the run history (raw.ops_*) and "
+                                 f"config, not {', '.join(wrong)}")
         elif narrowed := sorted(r for r in reads if r in by_name and by_name[r].layer in SCRATCH_LAYERS
-                                and by_name[r].refresh in ENTITY_KEYS):
+                                and by_name[r].refresh in BY_KEY):
             raise ModelError(f"{qualified}: reads {', '.join(narrowed)}, which a night holds only for the touched "
                              f"rows: read its refreshed-by-key successor instead, or refresh {qualified} by key")
         if model.refresh == "date":

@@ -59,12 +59,21 @@ def create_relation(con: duckdb.DuckDBPyConnection, relation: str, schema: pa.Sc
     con.execute(f"CREATE VIEW {relation} AS SELECT {select} FROM {scan}")
 
 
-def create_raw_relations(con: duckdb.DuckDBPyConnection, home: Home, schema: str = "raw") -> None:
-    """`raw.<lake table>` for bookings, sessions, reviews, review_snapshots; `raw.ops_<table>` for the history."""
-    for table in LAKE_TABLES:
-        create_relation(con, f"{schema}.{table}", LAKE[table], home.lake_glob(table))
+def raw_relations(home: Home) -> dict[str, tuple[pa.Schema, list[str]]]:
+    """Every relation of the `raw` schema (`bookings`, ..., `ops_runs`, ...) with its columns and file patterns."""
+    relations = {table: (LAKE[table], [home.lake_glob(table)]) for table in LAKE_TABLES}
     for table in OPS_TABLES:
         patterns = [home.ops_glob(table)]
         if table == "runs":  # the building run's own record, as it will read once its warehouse is published
             patterns.append(str(home.pending_run("*")))
-        create_relation(con, f"{schema}.ops_{table}", OPS[table], patterns)
+        relations[f"ops_{table}"] = (OPS[table], patterns)
+    return relations
+
+
+def create_raw_relations(con: duckdb.DuckDBPyConnection, home: Home, schema: str = "raw",
+                         only: set[str] | None = None) -> None:
+    """`raw.<lake table>` for bookings, sessions, reviews, review_snapshots, intake; `raw.ops_<table>` for the
+    history (`only`: just those relations)."""
+    for name, (columns, patterns) in raw_relations(home).items():
+        if only is None or name in only:
+            create_relation(con, f"{schema}.{name}", columns, patterns)

@@ -43,9 +43,9 @@ SEED_TABLES: dict[str, tuple[tuple[str, str], ...]] = {
     ),
     "referral_variants": (("variant_key", "VARCHAR"), ("referral_source", "VARCHAR")),
     "review_locations": (("site", "VARCHAR"), ("location_id", "VARCHAR"), ("business_id", "VARCHAR")),
-    # the lake files the build reads (path under lake/, size, modification time): the next night's build
+    # the lake and history files the build reads (path under lake/, size, modification time): the next night's build
     # compares them with the lake it finds (warehouse/incremental.py)
-    "lake_files": (("table_name", "VARCHAR"), ("file", "VARCHAR"), ("bytes", "BIGINT"), ("modified_ns", "BIGINT")),
+    "source_files": (("table_name", "VARCHAR"), ("file", "VARCHAR"), ("bytes", "BIGINT"), ("modified_ns", "BIGINT")),
 }
 
 
@@ -54,7 +54,7 @@ def _minutes(spans: Sequence[Span]) -> int:
 
 
 def seed_rows(config: Config, *, run_id: str, as_of: datetime, build_signature: str = "",
-              lake_files: Sequence[tuple[str, str, int, int]] = ()) -> dict[str, list[tuple]]:
+              source_files: Sequence[tuple[str, str, int, int]] = ()) -> dict[str, list[tuple]]:
     """The rows of every config table."""
     practice = config.practice
     iso_days = list(enumerate(WEEKDAYS, start=1))
@@ -94,7 +94,7 @@ def seed_rows(config: Config, *, run_id: str, as_of: datetime, build_signature: 
             for site in config.review_sites.values()
             for location_id, business_id in sorted(site.locations.items())
         ],
-        "lake_files": list(lake_files),
+        "source_files": list(source_files),
     }
 
 
@@ -102,7 +102,7 @@ def config_fingerprint(config: Config) -> str:
     """A digest of everything the configuration puts into the config tables, apart from the run and its as_of:
     a build whose fingerprint differs from the live warehouse's rebuilds it whole."""
     rows = seed_rows(config, run_id="", as_of=datetime(1970, 1, 1, tzinfo=UTC))
-    rows.pop("lake_files")
+    rows.pop("source_files")
     text = json.dumps({table: [list(row) for row in table_rows] for table, table_rows in rows.items()},
                       sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
@@ -110,10 +110,10 @@ def config_fingerprint(config: Config) -> str:
 
 def create_config_tables(
     con: duckdb.DuckDBPyConnection, config: Config, *, run_id: str, as_of: datetime, schema: str = "config",
-    build_signature: str = "", lake_files: Sequence[tuple[str, str, int, int]] = (),
+    build_signature: str = "", source_files: Sequence[tuple[str, str, int, int]] = (),
 ) -> None:
     """Create `<schema>.<table>` for every seed table and fill it from the configuration."""
-    rows = seed_rows(config, run_id=run_id, as_of=as_of, build_signature=build_signature, lake_files=lake_files)
+    rows = seed_rows(config, run_id=run_id, as_of=as_of, build_signature=build_signature, source_files=source_files)
     for table, columns in SEED_TABLES.items():
         column_list = ", ".join(f"{name} {kind}" for name, kind in columns)
         con.execute(f"CREATE TABLE {schema}.{table} ({column_list})")

@@ -29,7 +29,7 @@ from tests.practice import make_practice
 AS_OF = datetime(2026, 11, 25, 7, 0, tzinfo=UTC)
 YELP_ID = "test-practice-columbia"
 RUN_SPECIFIC = {"run_id", "started_at", "finished_at", "last_ingest_at", "hours_stale"}  # ops only
-LAKE_FILE_SPECIFIC = {"file", "modified_ns"}  # ops.lake_files: a lake file is named by its run, timed by its write
+SOURCE_FILE_SPECIFIC = {"file", "modified_ns"}  # ops.source_files: a file is named by its run, timed by its write
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +103,7 @@ def warehouse_contents(home: Home) -> dict[str, list[tuple]]:
                 "select column_name from duckdb_columns() where schema_name = ? and table_name = ? "
                 "order by column_index", [schema, table]).fetchall()
                 if schema != "ops" or (c not in RUN_SPECIFIC
-                                       and (table != "lake_files" or c not in LAKE_FILE_SPECIFIC))]
+                                       and (table != "source_files" or c not in SOURCE_FILE_SPECIFIC))]
             keyed = [i for i, c in enumerate(columns) if c == "patient_key"]
             rows = con.execute(f"select {', '.join(columns)} from {schema}.{table}").fetchall()
             rows = [tuple(same_meaning(v, i in keyed) for i, v in enumerate(row)) for row in rows]

@@ -25,13 +25,15 @@ from clinicops.home import Home
 from clinicops.schemas import LAKE
 from clinicops.warehouse.build import build_warehouse
 from clinicops.warehouse.publish import publish
-from tests.warehouse.conftest import CONFIG, DEFAULT_INGESTED, make_practice
+from tests.warehouse.conftest import CONFIG, DEFAULT_INGESTED, make_practice, write_ops
 
 FIRST_DAY = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday; DST starts on the 8th
-PATIENTS = ["pk-1", "pk-2", "pk-3", None]
-APPOINTMENTS = [f"A-{n}" for n in range(1, 7)]
-SESSIONS = [f"S-{n}" for n in range(1, 5)]
-STATUSES = ["booked", "fulfilled", "noshow", "cancelled", "entered-in-error", "arrived", "proposed", None]
+PATIENTS = ["pk-1", "pk-2", "pk-3", "pk-4", "pk-5", "pk-6", None]
+APPOINTMENTS = [f"A-{n}" for n in range(1, 13)]
+SESSIONS = [f"S-{n}" for n in range(1, 7)]
+# booked and arrived most often: their outcome turns when as_of passes their start
+STATUSES = ["booked", "booked", "booked", "arrived", "fulfilled", "noshow", "cancelled", "entered-in-error",
+            "proposed", None]
 
 instants = st.builds(lambda day, minute: FIRST_DAY + timedelta(days=day, minutes=minute),
                      st.integers(0, 11), st.integers(11 * 60, 23 * 60).map(lambda m: m - m % 15))
@@ -60,8 +62,8 @@ booking_versions = st.fixed_dictionaries({
 
 session_versions = st.fixed_dictionaries({
     "session_id": st.sampled_from(SESSIONS),
-    "appointment_id": st.sampled_from([*APPOINTMENTS[:3], None]),
-    "patient_key": st.sampled_from(PATIENTS[:3]),
+    "appointment_id": st.sampled_from([*APPOINTMENTS[:6], None]),
+    "patient_key": st.sampled_from(PATIENTS[:6]),
     "location_id": st.just("COL"),
     "chair_id": st.sampled_from(["CHAIR-1", None]),
     "provider_id": st.just("P-OK"),
@@ -78,7 +80,7 @@ session_versions = st.fixed_dictionaries({
 })
 
 intake_answers = st.fixed_dictionaries({
-    "patient_key": st.sampled_from(PATIENTS[:3]),
+    "patient_key": st.sampled_from(PATIENTS[:6]),
     "intake_date": st.integers(0, 11).map(lambda d: (FIRST_DAY + timedelta(days=d)).date()),
     "referral_given": st.booleans(),
     "referral_matched_text": st.sampled_from([None, "google", "yelp"]),
@@ -86,12 +88,38 @@ intake_answers = st.fixed_dictionaries({
 })
 
 nights = st.lists(st.fixed_dictionaries({
-    "bookings": st.lists(booking_versions, max_size=5),
+    "bookings": st.lists(booking_versions, max_size=6),
     "sessions": st.lists(session_versions, max_size=3),
     "intake": st.lists(intake_answers, max_size=1),
     "hours_later": st.integers(-12, 72),  # as_of moves on (now and then back, as a re-run with --as-of does)
     "backfill": st.one_of(st.none(), st.tuples(st.integers(0, 11), st.integers(0, 3))),
-}), min_size=1, max_size=4)
+    "quarantined": st.integers(0, 2),  # the night's history: rows set aside, validation results
+    "settles_previous": st.booleans(),  # the night rewrites the previous run's record (found interrupted)
+}), min_size=2, max_size=4)
+
+
+def write_history(home: Home, seq: int, night: dict, as_of: datetime) -> None:
+    """The run history a night leaves: its record, per-source counts, results and quarantined rows; and,
+    when it settles the previous run, that run's record rewritten (as a run finding it killed does)."""
+    run = f"n{seq}"
+    at = as_of - timedelta(minutes=30)
+    write_ops(home, "runs", run, [{"run_id": run, "started_at": at, "finished_at": at + timedelta(minutes=5),
+                                   "status": "published", "exit_code": 0, "as_of": as_of, "files_rejected": 0}])
+    write_ops(home, "run_sources", run, [{"run_id": run, "source": "bookings", "files_read": 1, "files_skipped": 0,
+                                          "files_rejected": 0, "rows_read": 5, "rows_accepted": 5,
+                                          "rows_quarantined": night["quarantined"], "status": "ok"}])
+    write_ops(home, "validation_results", run, [
+        {"run_id": run, "source": "bookings", "file": f"bookings-{seq}.csv", "file_sha256": f"sha-{seq}",
+         "expectation": "expect_column_values_to_not_be_null", "rule": "start", "column_name": "start_at",
+         "success": night["quarantined"] == 0, "element_count": 5, "unexpected_count": night["quarantined"]}])
+    write_ops(home, "quarantine", run, [
+        {"run_id": run, "source": "bookings", "file": f"bookings-{seq}.csv", "file_sha256": f"sha-{seq}",
+         "row_number": row, "rule": "start", "column_name": "start", "message": "no start"}
+        for row in range(2, 2 + night["quarantined"])], part="bookings")
+    if night["settles_previous"] and seq > 1:
+        previous = f"n{seq - 1}"
+        write_ops(home, "runs", previous, [{"run_id": previous, "started_at": at - timedelta(days=1),
+                                            "status": "interrupted", "as_of": as_of - timedelta(days=1)}])
 
 
 def write_night(home: Home, seq: int, night: dict) -> None:
@@ -136,7 +164,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("incremental")
 
 
-@settings(max_examples=15, deadline=None, database=None,
+@settings(max_examples=12, deadline=None, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(nights=nights)
 def test_refreshed_nights_equal_a_full_build(workspace: Path, nights: list[dict]) -> None:
@@ -149,6 +177,7 @@ def test_refreshed_nights_equal_a_full_build(workspace: Path, nights: list[dict]
     for seq, night in enumerate(nights, start=1):
         write_night(home, seq, night)
         as_of += timedelta(hours=night["hours_later"])
+        write_history(home, seq, night, as_of)
         backfill = None
         if night["backfill"] is not None:
             first = (FIRST_DAY + timedelta(days=night["backfill"][0])).date()
@@ -170,10 +199,10 @@ def test_a_refresh_reads_new_files_and_says_so(fresh_practice) -> None:
     first = build_warehouse(config, home, run_id="r1", as_of=as_of)
     assert first.refresh == "full build (no live warehouse yet)"
     publish(home, first.path)
-    write_night(home, 9, {"bookings": [], "intake": [], "sessions": []})  # nothing new
+    write_night(home, 9, {"bookings": [], "intake": [], "sessions": []})  # nothing new, not even history
     again = build_warehouse(config, home, run_id="r2", as_of=as_of)
     assert again.refresh == "refresh of the live warehouse: 0 new lake file(s)"
-    assert again.touched == {"appointments": 0, "patients": 0, "sessions": 0, "dates": 0}
+    assert again.touched == {"appointments": 0, "patients": 0, "sessions": 0, "runs": 0, "dates": 0}
     assert again.row_counts == first.row_counts
     publish(home, again.path)
     # a day later: the appointments that started in between change outcome, and only they are touched
@@ -187,6 +216,27 @@ def test_a_refresh_reads_new_files_and_says_so(fresh_practice) -> None:
     assert later.touched["appointments"] == theirs < total
 
 
+def test_an_untouched_appointment_turns_unresolved_when_its_start_passes(tmp_path: Path) -> None:
+    """No new booking for it: only as_of moves past its start, and the refresh still re-derives it."""
+    home = Home(tmp_path / "home")
+    home.make_dirs()
+    config = parse_config(CONFIG)
+    booked = {"appointment_id": "A-1", "patient_key": "pk-1", "location_id": "COL", "provider_id": "P-OK",
+              "resource_id": "ROOM-A", "appointment_type": "consultation",
+              "start_at": FIRST_DAY + timedelta(days=5, hours=15), "start_is_date_only": False,
+              "duration_minutes": 60, "status": "booked", "status_says_late": False, "created_is_date_only": False,
+              "updated_at": FIRST_DAY, "age_band": "35-44", "source_format": "csv"}
+    write_night(home, 1, {"bookings": [booked], "sessions": [], "intake": []})
+    publish(home, build_warehouse(config, home, run_id="n1", as_of=FIRST_DAY + timedelta(days=3)).path)
+    later = build_warehouse(config, home, run_id="n2", as_of=FIRST_DAY + timedelta(days=7))
+    assert later.refresh == "refresh of the live warehouse: 0 new lake file(s)"
+    assert (later.touched["appointments"], later.touched["dates"]) == (1, 1)
+    with duckdb.connect(str(later.path), read_only=True) as con:
+        assert con.execute("SELECT outcome FROM core.appointments").fetchall() == [("unresolved",)]
+        assert con.execute("SELECT unresolved FROM marts.appointment_outcomes_daily").fetchall() == [(1,)]
+    later.path.unlink()
+
+
 def test_a_changed_lake_file_or_configuration_rebuilds_whole(fresh_practice) -> None:
     config, home = fresh_practice
     as_of = datetime(2026, 3, 31, 16, 0, tzinfo=UTC)
@@ -197,7 +247,7 @@ def test_a_changed_lake_file_or_configuration_rebuilds_whole(fresh_practice) -> 
     lake_file = sorted(home.lake_table("bookings").glob("*/*.parquet"))[0]
     lake_file.write_bytes(lake_file.read_bytes())  # the same bytes, written again: a rewritten file
     rebuilt = build_warehouse(config, home, run_id="r3", as_of=as_of)
-    assert rebuilt.refresh.startswith("full build (the lake file bookings/month=2026-03/")
+    assert rebuilt.refresh.startswith("full build (the lake file lake/bookings/month=2026-03/")
 
 
 def test_backfill_of_a_range_with_nothing_new_changes_nothing(tmp_path: Path) -> None:
