@@ -465,14 +465,11 @@ class Validator:
         """One result per file of the batch and rule. A batch may hold several small files (one GX call for
         them all is far cheaper than one each); GX's counts are then split by file, and the split must add
         up to GX's own totals."""
-        names = batch.column("_file").to_pylist()
-        versions = batch.column("_file_sha256").to_pylist()
-        files = list(dict.fromkeys(zip(versions, names, strict=True))) or [(None, file)]
-        if len(files) == 1:
-            sha, name = files[0]
+        files, file_of_row = _files_of_rows(batch)
+        if len(files) <= 1:
+            sha, name = files[0] if files else (None, file)
             return [_result(run_id, source, name or file, rule, failed[rule.position][0],
                             len(failed[rule.position][1]), sha) for rule in rules]
-        of_row = np.array([f"{v}\0{n}" for v, n in zip(versions, names, strict=True)], dtype=object)
         results = []
         for rule in rules:
             element_total, bad = failed[rule.position]
@@ -480,12 +477,10 @@ class Validator:
             if int(domain.sum()) != element_total:
                 raise ValidationFailed(f"{rule.table}: rule {rule.rule!r}: GX judged {element_total} rows, "
                                        f"the condition selects {int(domain.sum())}")
-            bad_files = of_row[bad] if bad else np.array([], dtype=object)
-            for sha, name in files:
-                key = f"{sha}\0{name}"
-                in_file = of_row == key
-                results.append(_result(run_id, source, name, rule, int((domain & in_file).sum()),
-                                       int((bad_files == key).sum()), sha))
+            judged = np.bincount(file_of_row[domain], minlength=len(files))
+            unexpected = np.bincount(file_of_row[np.asarray(bad, dtype=np.int64)], minlength=len(files))
+            results += [_result(run_id, source, name, rule, int(judged[i]), int(unexpected[i]), sha)
+                        for i, (sha, name) in enumerate(files)]
         return results
 
     def _failures(self, table: str, batch: pa.Table) -> dict[int, tuple[int, list[int]]]:
@@ -517,6 +512,24 @@ class Validator:
         if set(failed) != expected:
             raise ValidationFailed(f"{table}: GX returned results for {len(failed)} of {len(expected)} rules")
         return failed
+
+
+def _files_of_rows(batch: pa.Table) -> tuple[list[tuple[str | None, str | None]], np.ndarray]:
+    """The batch's files (sha256, name) in order of first appearance, and each row's index among them: by
+    Arrow's dictionary encoding and numpy, not a Python loop over the rows."""
+    codes, values = [], []
+    for column in ("_file_sha256", "_file"):
+        encoded = batch.column(column).combine_chunks().dictionary_encode()
+        codes.append(pc.fill_null(encoded.indices, -1).to_numpy().astype(np.int64) + 1)  # 0 stands for NULL
+        values.append([None, *encoded.dictionary.to_pylist()])
+    combined = codes[0] * (len(values[1]) + 1) + codes[1]
+    distinct, first, inverse = np.unique(combined, return_index=True, return_inverse=True)
+    order = np.argsort(first)  # first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    files = [(values[0][int(distinct[i]) // (len(values[1]) + 1)], values[1][int(distinct[i]) % (len(values[1]) + 1)])
+             for i in order]
+    return files, rank[inverse.reshape(-1)]
 
 
 def _result(run_id: str, source: str, file: str | None, rule: Rule, element_count: int, unexpected: int,

@@ -431,3 +431,15 @@ def test_several_files_in_one_batch_get_results_of_their_own(validator: Validato
     bad_in_a = sum(1 for i, r in enumerate(batch_rows) if i % 2 and r["_row_number"] in expected)
     assert sum(1 for q in split.quarantine if q["file"] == "a.csv") == bad_in_a
     assert sorted(split.rejected_rows) == [i for i, r in enumerate(batch_rows) if r["_row_number"] in expected]
+
+
+def test_a_batchs_files_are_numbered_in_order_of_first_appearance() -> None:
+    import pyarrow as pa
+
+    from clinicops.expectations.runner import _files_of_rows
+
+    batch = pa.table({"_file_sha256": ["b", "a", "b", None, "a", None],
+                      "_file": ["two.csv", "one.csv", "two.csv", "three.csv", "one.csv", None]})
+    files, of_row = _files_of_rows(batch)
+    assert files == [("b", "two.csv"), ("a", "one.csv"), (None, "three.csv"), (None, None)]
+    assert of_row.tolist() == [0, 1, 0, 2, 1, 3]
