@@ -243,7 +243,7 @@ def _inbox_file(planned: PlannedFile) -> InboxFile:
 
 # ---- accept: validate, write the lake, quarantine ---------------------------------------------------------
 
-CHUNK_ROWS = 200_000  # rows judged by one GX call: small files share one (GX builds its metric graph, ~0.7 s, per call)
+CHUNK_ROWS = 100_000  # rows judged by one GX call: small files share one (GX builds its metric graph, ~0.7 s, per call)
 
 
 @dataclass(frozen=True)
