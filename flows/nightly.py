@@ -291,25 +291,42 @@ def _ingest_sources(home: Home, config: Config, summary: RunSummary, started_at:
     shared_vault = shareable(vault)  # the open vault for threads, only its path for another process
     staged_futures = {s: ingest.with_options(name=f"ingest-{s}").submit(home, config, shared_vault, plans[s], run_id)
                       for s in SOURCES}
+    on_workers = config.runner.kind == "dask"  # validation too runs on the cluster, each source as it lands
+    validations: dict[str, object] = {}
     for source, future in staged_futures.items():
         try:
             staged = _checked(future.result())
         except Exception as e:  # the source failed as a whole: the others go on
             if (machine := machine_error(e)) is not None:
                 _wait_for(staged_futures)
+                _wait_for(validations)
                 raise machine from e
             staged = StagedSource(source, failure="; ".join(filter(None, [
                 f"{source} could not be ingested ({type(e).__name__})", plans[source].failure])))
-        try:
-            summary.sources[source] = _checked(
-                validate.with_options(name=f"validate-{source}")(home, config, staged, run_id))
+        task_of_source = validate.with_options(name=f"validate-{source}")
+        if on_workers:
+            validations[source] = task_of_source.submit(home, config, staged, run_id)
+            continue
+        try:  # on threads, in the run's own process: one GX context, one source at a time
+            summary.sources[source] = _checked(task_of_source(home, config, staged, run_id))
         except Exception as e:
             if (machine := machine_error(e)) is not None:
                 _wait_for(staged_futures)
                 raise machine from e
-            summary.sources[source] = SourceOutcome(source, failure=f"{source} could not be validated "
-                                                                    f"({type(e).__name__})")
+            summary.sources[source] = _not_validated(source, e)
+    for source, validation in validations.items():
+        try:
+            summary.sources[source] = _checked(validation.result())
+        except Exception as e:
+            if (machine := machine_error(e)) is not None:
+                _wait_for(validations)
+                raise machine from e
+            summary.sources[source] = _not_validated(source, e)
     clean_work(home, run_id)
+
+
+def _not_validated(source: str, error: Exception) -> SourceOutcome:
+    return SourceOutcome(source, failure=f"{source} could not be validated ({type(error).__name__})")
 
 
 def _wait_for(futures: dict) -> None:

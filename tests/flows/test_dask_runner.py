@@ -10,6 +10,7 @@ import json
 import os
 import pickle
 import stat
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -152,6 +153,17 @@ def test_what_dask_workers_write_is_owner_only(on_dask, cluster: str) -> None:
         offline = client.run(lambda: os.environ.get("DO_NOT_TRACK"))
     assert len(umasks) == 2 and set(umasks.values()) == {0o077}
     assert set(offline.values()) == {"1"}
+
+
+def test_the_sources_are_validated_on_the_workers(on_dask, cluster: str) -> None:
+    """Great Expectations is imported only to validate: on Dask, a worker (not only the run's process) did."""
+    from distributed import Client
+
+    _, summary = on_dask
+    assert summary.exit_code == 0 and summary.sources["bookings"].rows_accepted == 4, summary.message
+    with Client(cluster) as client:
+        validated = client.run(lambda: "great_expectations" in sys.modules)
+    assert any(validated.values()), validated
 
 
 def test_a_task_in_another_process_gets_the_vaults_path_never_its_keys(tmp_path: Path) -> None:
