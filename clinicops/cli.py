@@ -48,6 +48,13 @@ def _parse_as_of(text: str | None, home: Home) -> datetime | None:
     return instant
 
 
+def _local_date(text: str, option: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
 def cmd_init(args: argparse.Namespace) -> int:
     home = _home(args)
     home.make_dirs()
@@ -80,10 +87,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
     home = _home(args)
     _refuse_a_real_practice(home, args.force)
     size = PracticeSize(locations=args.locations, months=args.months, patients_per_month=args.patients_per_month)
-    try:
-        end = date.fromisoformat(args.end_date) if args.end_date else None
-    except ValueError:
-        raise ConfigError(f"--end-date: {args.end_date!r} is not a date (YYYY-MM-DD)") from None
+    end = _local_date(args.end_date, "--end-date") if args.end_date else None
     summary = generate_practice(home.root, seed=args.seed, end_date=end, size=size)
     files = sum(len(v) for v in summary.files.values())
     print(f"wrote {files} files into {home.inbox_root}: {summary.rows['bookings']} booking rows "
@@ -95,13 +99,6 @@ def cmd_generate(args: argparse.Namespace) -> int:
 def cmd_run(args: argparse.Namespace) -> int:
     home = _home(args)
     return _run(home, _parse_as_of(args.as_of, home), full_rebuild=args.full_rebuild)
-
-
-def _local_date(text: str, option: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ConfigError(f"{option}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:

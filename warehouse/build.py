@@ -37,7 +37,7 @@ from clinicops.warehouse.incremental import (
 )
 from clinicops.warehouse.models import LAYERS, SCRATCH_LAYERS, SOURCE_SCHEMAS, Model, ModelError, discover_models
 from clinicops.warehouse.publish import publish
-from clinicops.warehouse.raw import create_raw_relations
+from clinicops.warehouse.raw import create_raw_relations, sql_string
 from clinicops.warehouse.seeds import config_fingerprint, create_config_tables
 
 __all__ = ["BuildResult", "ModelError", "build_model", "build_warehouse", "publish", "remove_database_file"]
@@ -63,10 +63,6 @@ class BuildResult:
     def tables(self) -> dict[str, int]:
         """Alias of `row_counts`: published table -> rows."""
         return self.row_counts
-
-
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
 
 
 def _sidecar_path(path: Path, suffix: str) -> Path:
@@ -96,11 +92,10 @@ def _connect(path: Path, config: Config) -> duckdb.DuckDBPyConnection:
         },
     )
     try:
-        con.execute(
-            f"ATTACH {_quote(str(path))} AS {WAREHOUSE_ALIAS} (STORAGE_VERSION {_quote(config.storage_version)})"
-        )
+        version = sql_string(config.storage_version)
+        con.execute(f"ATTACH {sql_string(str(path))} AS {WAREHOUSE_ALIAS} (STORAGE_VERSION {version})")
         con.execute(f"USE {WAREHOUSE_ALIAS}")
-        con.execute(f"SET TimeZone = {_quote(config.practice.timezone)}")
+        con.execute(f"SET TimeZone = {sql_string(config.practice.timezone)}")
         for scratch in SOURCE_SCHEMAS + SCRATCH_LAYERS:
             con.execute(f"ATTACH ':memory:' AS {scratch}")
         for layer in LAYERS:
@@ -149,9 +144,9 @@ def build_model(con: duckdb.DuckDBPyConnection, model: Model, *, comment: bool =
         )
     if comment and model.layer not in SCRATCH_LAYERS:
         con.execute("BEGIN TRANSACTION")  # one commit for the comments, not one per column
-        con.execute(f"COMMENT ON TABLE {relation} IS {_quote(model.table_comment)}")
+        con.execute(f"COMMENT ON TABLE {relation} IS {sql_string(model.table_comment)}")
         for column in output:
-            con.execute(f'COMMENT ON COLUMN {relation}."{column}" IS {_quote(model.columns[column])}')
+            con.execute(f'COMMENT ON COLUMN {relation}."{column}" IS {sql_string(model.columns[column])}')
         con.execute("COMMIT")
     return con.execute(f"SELECT count(*) FROM {relation}").fetchall()[0][0]
 
@@ -202,14 +197,17 @@ def _build(config: Config, home: Home, run_id: str, as_of: datetime, ordered: li
         con = _connect(path, config)
         create_config_tables(con, config, run_id=run_id, as_of=as_of, build_signature=signature,
                              source_files=[f.row() for f in listing])
+        def timed_build(model: Model, *, comment: bool = True) -> None:
+            started = time.perf_counter()
+            build_model(con, model, comment=comment)
+            seconds[model.qualified] = round(time.perf_counter() - started, 3)
+
         if plan.incremental:
-            seconds, touched = refresh_warehouse(con, home, ordered, plan, as_of, build_model)
+            touched = refresh_warehouse(con, home, ordered, plan, as_of, timed_build)
         else:
             create_raw_relations(con, home)
             for model in ordered:
-                started = time.perf_counter()
-                build_model(con, model)
-                seconds[model.qualified] = round(time.perf_counter() - started, 3)
+                timed_build(model)
         con.execute(f"USE {WAREHOUSE_ALIAS}")
         for model in ordered:
             if model.layer not in SCRATCH_LAYERS:

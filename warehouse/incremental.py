@@ -30,7 +30,7 @@ from __future__ import annotations
 import glob
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -41,7 +41,7 @@ from clinicops import __version__
 from clinicops.home import LAKE_TABLES, OPS_TABLES, Home
 from clinicops.schemas import LAKE, OPS
 from clinicops.warehouse.models import BY_KEY, ENTITY_SOURCES, SCRATCH_LAYERS, Model, ModelError
-from clinicops.warehouse.raw import create_raw_relations, create_relation
+from clinicops.warehouse.raw import create_raw_relations, create_relation, sql_string
 
 NULL_KEY = "\x00null"  # stands for a NULL patient key in the touched sets (NULLs are grouped together)
 NULL_DATE = "DATE '0001-01-01'"  # stands for a NULL date in the touched dates
@@ -147,13 +147,9 @@ def plan_refresh(home: Home, signature: str, listing: Sequence[SourceFile], *, f
 
 # ---- the refresh -------------------------------------------------------------------------------------------
 
-def _quote(text: str) -> str:
-    return "'" + text.replace("'", "''") + "'"
-
-
 def _key(column: str, refresh: str) -> str:
     """The key expression a touched set holds: a NULL patient key as NULL_KEY."""
-    return f"coalesce(\"{column}\", {_quote(NULL_KEY)})" if refresh == "patient" else f'"{column}"'
+    return f"coalesce(\"{column}\", {sql_string(NULL_KEY)})" if refresh == "patient" else f'"{column}"'
 
 
 def _date(column: str) -> str:
@@ -171,7 +167,7 @@ def _attach(con: duckdb.DuckDBPyConnection, *catalogs: str) -> None:
 
 
 def _touch(con: duckdb.DuckDBPyConnection, home: Home, refresh: Refresh, as_of: datetime) -> dict[str, int]:
-    """Fill touch.appointments / patients / sessions / dates; return their sizes."""
+    """Fill touch.appointments / patients / sessions / runs (and a backfill's dates); return their sizes."""
     _attach(con, "new", "touch")
     for table in ENTITY_TABLES:
         create_relation(con, f"new.{table}", LAKE[table], [str(p) for p in refresh.new_files.get(table, [])])
@@ -180,7 +176,7 @@ def _touch(con: duckdb.DuckDBPyConnection, home: Home, refresh: Refresh, as_of: 
     for pattern in [*new_history, str(home.pending_run("*"))]:  # every history file has run_id
         if glob.glob(pattern):
             con.execute("INSERT OR IGNORE INTO touch.runs SELECT DISTINCT run_id FROM "
-                        f"read_parquet({_quote(pattern)}) WHERE run_id IS NOT NULL")
+                        f"read_parquet({sql_string(pattern)}) WHERE run_id IS NOT NULL")
     con.execute("CREATE TABLE touch.appointments (id VARCHAR PRIMARY KEY)")
     con.execute("CREATE TABLE touch.patients (id VARCHAR PRIMARY KEY)")
     con.execute("CREATE TABLE touch.sessions (id VARCHAR PRIMARY KEY)")
@@ -201,14 +197,14 @@ def _touch(con: duckdb.DuckDBPyConnection, home: Home, refresh: Refresh, as_of: 
     # appointments whose start passed (or, with an earlier as_of, un-passed) between the two builds
     if refresh.previous_as_of is not None and refresh.previous_as_of != as_of:
         low, high = sorted((refresh.previous_as_of, as_of))
-        low_at, high_at = _quote(low.isoformat()), _quote(high.isoformat())
+        low_at, high_at = sql_string(low.isoformat()), sql_string(high.isoformat())
         add("touch.appointments", f"""
             SELECT appointment_id FROM wh.core.appointments
             WHERE (NOT start_is_date_only AND start_at > {low_at}::TIMESTAMPTZ AND start_at <= {high_at}::TIMESTAMPTZ)
                OR (start_is_date_only AND start_date >= {low_at}::TIMESTAMPTZ::date
                    AND start_date < {high_at}::TIMESTAMPTZ::date)""")
     if refresh.backfill is not None:
-        first, last = (_quote(d.isoformat()) for d in refresh.backfill)
+        first, last = (sql_string(d.isoformat()) for d in refresh.backfill)
         add("touch.dates", f"SELECT unnest(generate_series({first}::date, {last}::date, interval 1 day))::date")
         add("touch.appointments", f"SELECT appointment_id FROM lake.bookings "
                                   f"WHERE start_at::date BETWEEN {first}::date AND {last}::date")
@@ -230,7 +226,7 @@ def _touch(con: duckdb.DuckDBPyConnection, home: Home, refresh: Refresh, as_of: 
     )):
         pass
     sizes = {name: _rows(con, f"SELECT count(*) FROM touch.{name}")
-             for name in ("appointments", "patients", "sessions", "runs", "dates")}
+             for name in ("appointments", "patients", "sessions", "runs")}  # dates: counted once the rest is done
     total = _rows(con, "SELECT count(*) FROM wh.core.appointments")
     if sizes["appointments"] > max(FULL_BUILD_MINIMUM, FULL_BUILD_SHARE * total):
         raise RebuildWhole(f"the new files touch {sizes['appointments']} of {total} appointments")
@@ -283,12 +279,10 @@ def _replace(con: duckdb.DuckDBPyConnection, model: Model, derived: str, express
 
 
 def refresh_warehouse(con: duckdb.DuckDBPyConnection, home: Home, models: Sequence[Model], refresh: Refresh,
-                      as_of: datetime, build_model) -> tuple[dict[str, float], dict[str, int]]:
+                      as_of: datetime, build: Callable[..., None]) -> dict[str, int]:
     """Refresh the warehouse attached as `wh` (a copy of the live one) in place; `config` and `staging` are
-    attached and filled as for a full build. Returns seconds per model and the touched-set sizes."""
-    import time
-
-    seconds: dict[str, float] = {}
+    attached and filled as for a full build. `build(model, comment=...)` builds one model into the current
+    catalog (the build's `build_model`, timed). Returns the touched-set sizes."""
     _attach(con, "lake")
     create_raw_relations(con, home, "lake", only=set(ENTITY_TABLES))
     touched = _touch(con, home, refresh, as_of)
@@ -304,9 +298,7 @@ def refresh_warehouse(con: duckdb.DuckDBPyConnection, home: Home, models: Sequen
                            if r in by_name and by_name[r].refresh != "date"})
 
     def timed(model: Model, *, scratch: bool) -> None:  # a scratch table (delta, dated) needs no comments
-        started = time.perf_counter()
-        build_model(con, model, comment=not scratch)
-        seconds[model.qualified] = round(time.perf_counter() - started, 3)
+        build(model, comment=not scratch)
 
     # models refreshed by key or run, on the narrowed lake and history, in `delta` (staging in its own catalog)
     con.execute("USE delta")
@@ -363,4 +355,4 @@ def refresh_warehouse(con: duckdb.DuckDBPyConnection, home: Home, models: Sequen
     con.execute("USE wh")
     for catalog in ("lake", "new", "touch", "delta", "dated"):  # raw, config, staging: the build detaches them
         con.execute(f"DETACH {catalog}")
-    return seconds, touched
+    return touched

@@ -33,7 +33,8 @@ def duckdb_type(arrow_type: pa.DataType) -> str:
     raise TypeError(f"no DuckDB type for the lake type {arrow_type}")
 
 
-def _quote(text: str) -> str:
+def sql_string(text: str) -> str:
+    """`text` as a SQL string literal."""
     return "'" + text.replace("'", "''") + "'"
 
 
@@ -49,7 +50,7 @@ def create_relation(con: duckdb.DuckDBPyConnection, relation: str, schema: pa.Sc
         columns = ", ".join(f"{_ident(f.name)} {duckdb_type(f.type)}" for f in schema)
         con.execute(f"CREATE TABLE {relation} ({columns})")
         return
-    files = "[" + ", ".join(_quote(p) for p in patterns) + "]"
+    files = "[" + ", ".join(sql_string(p) for p in patterns) + "]"
     scan = f"read_parquet({files}, union_by_name = true, hive_partitioning = false)"
     present = {row[0] for row in con.execute(f"DESCRIBE SELECT * FROM {scan}").fetchall()}
     select = ", ".join(
